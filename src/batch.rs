@@ -1,0 +1,561 @@
+//! A batch: the events parsed from one chunk, with its own string tables
+//! and line tally. This is the hot path: each line is parsed into a
+//! [`Raw`] by the format's parser, then [`Rules`] turn it into an
+//! [`Event`] the same way for every format (time, identity, action
+//! vocabulary, numbers, interning). Nothing is allocated per line: text is
+//! borrowed from the input, unescaped into reused scratch buffers only when
+//! escaped, and interned into the batch's tables.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+type Parsed<T> = std::result::Result<T, Reason>;
+use crate::event::{Action, Event, Record, Tables};
+use crate::format::{trim, Field, Parser, Raw, Text};
+use crate::tally::{excerpt, Counts, Example, Examples, Reason};
+use hashbrown::HashMap;
+use std::net::IpAddr;
+
+/// One part of an identity key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The account (falls back to the ip when absent).
+    Account,
+    /// The ip address.
+    Ip,
+    /// The ip's network prefix of this many bits (IPv6 uses /64 when N <= 32).
+    IpPrefix(u8),
+    /// The user agent.
+    UserAgent,
+    /// The session.
+    Session,
+}
+
+/// What counts as one actor: one or more parts joined by `|`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentitySpec {
+    parts: Vec<Part>,
+}
+
+impl IdentitySpec {
+    /// Parses `account`, `ip`, `ip/24`, `user_agent`, `session` or a `+`
+    /// combination.
+    pub fn parse(spec: &str) -> Result<IdentitySpec> {
+        let mut parts = Vec::new();
+        for word in spec.split('+').map(str::trim) {
+            let part = match word {
+                "account" => Part::Account,
+                "ip" => Part::Ip,
+                "user_agent" | "ua" => Part::UserAgent,
+                "session" => Part::Session,
+                w => match w.strip_prefix("ip/").and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n) if (1..=128).contains(&n) => Part::IpPrefix(n),
+                    _ => {
+                        return Err(Error::config(format!(
+                        "identity: `{word}` is not one of account, ip, ip/N, user_agent, session"
+                    )))
+                    }
+                },
+            };
+            parts.push(part);
+        }
+        Ok(IdentitySpec { parts })
+    }
+}
+
+/// Maps action words to canonical actions, case-insensitively.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    words: HashMap<Vec<u8>, Action>,
+}
+
+const BUILT_IN: [(&str, Action); 33] = [
+    ("read", Action::Read),
+    ("view", Action::Read),
+    ("get", Action::Read),
+    ("show", Action::Read),
+    ("open", Action::Read),
+    ("fetch", Action::Read),
+    ("lookup", Action::Read),
+    ("search", Action::Search),
+    ("query", Action::Search),
+    ("list", Action::Search),
+    ("find", Action::Search),
+    ("browse", Action::Search),
+    ("export", Action::Export),
+    ("download", Action::Export),
+    ("dump", Action::Export),
+    ("bulk_export", Action::Export),
+    ("update", Action::Update),
+    ("edit", Action::Update),
+    ("write", Action::Update),
+    ("create", Action::Update),
+    ("delete", Action::Update),
+    ("put", Action::Update),
+    ("post", Action::Update),
+    ("patch", Action::Update),
+    ("save", Action::Update),
+    ("login", Action::Login),
+    ("logon", Action::Login),
+    ("signin", Action::Login),
+    ("sign_in", Action::Login),
+    ("auth", Action::Login),
+    ("authenticate", Action::Login),
+    ("logout", Action::Other),
+    ("other", Action::Other),
+];
+
+impl Vocabulary {
+    /// The built-in words plus the configured ones (which win).
+    pub fn new(extra: &std::collections::BTreeMap<String, String>) -> Vocabulary {
+        let mut words: HashMap<Vec<u8>, Action> = BUILT_IN
+            .iter()
+            .map(|(w, a)| (w.as_bytes().to_vec(), *a))
+            .collect();
+        for (w, a) in extra {
+            if let Some(a) = Action::from_name(a) {
+                words.insert(w.to_ascii_lowercase().into_bytes(), a);
+            }
+        }
+        Vocabulary { words }
+    }
+
+    /// The canonical action of `word`; unknown words are `other`.
+    #[inline]
+    pub fn action(&self, word: &[u8]) -> Action {
+        let mut buf = [0u8; 32];
+        if word.len() > buf.len() {
+            return Action::Other;
+        }
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word);
+        lower.make_ascii_lowercase();
+        self.words.get(&lower[..]).copied().unwrap_or(Action::Other)
+    }
+}
+
+/// How lines become events, compiled once per scan from the [`Config`].
+#[derive(Debug, Clone)]
+pub struct Rules {
+    identity: IdentitySpec,
+    vocabulary: Vocabulary,
+    offset_min: i32,
+    max_line: usize,
+}
+
+impl Rules {
+    /// Compiles the rules of a validated config.
+    pub fn new(config: &Config) -> Result<Rules> {
+        Ok(Rules {
+            identity: IdentitySpec::parse(&config.identity.key)?,
+            vocabulary: Vocabulary::new(&config.input.actions),
+            offset_min: crate::time::parse_offset(&config.input.time_offset)
+                .ok_or_else(|| Error::config("input.time_offset is invalid"))?,
+            max_line: config.input.max_line,
+        })
+    }
+
+    /// The longest accepted line.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+}
+
+/// Reused buffers for unescaped text, one per value alive at once.
+#[derive(Default)]
+struct Scratch {
+    account: Vec<u8>,
+    ip: Vec<u8>,
+    agent: Vec<u8>,
+    session: Vec<u8>,
+    identity: Vec<u8>,
+    other: Vec<u8>,
+}
+
+/// The events of one chunk with its local tables and tally.
+#[derive(Default)]
+pub struct Batch {
+    /// Events, with batch-local symbols and batch-local line numbers.
+    pub events: Vec<Event>,
+    /// Batch-local string tables.
+    pub tables: Tables,
+    /// Line tally.
+    pub counts: Counts,
+    /// First rejected lines of each reason (batch-local line numbers).
+    pub examples: Examples,
+    scratch: Scratch,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch {
+            tables: Tables::new(),
+            ..Batch::default()
+        }
+    }
+
+    /// Parses whole lines (the last may lack its newline) into events.
+    pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        let has_nul = memchr::memchr(0, bytes).is_some();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (line, next) = match memchr::memchr(b'\n', rest) {
+                Some(n) => (&rest[..n], &rest[n + 1..]),
+                None => (rest, &b""[..]),
+            };
+            rest = next;
+            self.add_line(line, has_nul, parser, rules, file);
+        }
+    }
+
+    #[inline]
+    fn add_line(&mut self, line: &[u8], has_nul: bool, parser: &Parser, rules: &Rules, file: u16) {
+        self.counts.lines += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > rules.max_line {
+            return self.reject(line, Reason::TooLong, file);
+        }
+        if trim(line).is_empty() {
+            self.counts.blank += 1;
+            return;
+        }
+        if has_nul && memchr::memchr(0, line).is_some() {
+            return self.reject(line, Reason::NulByte, file);
+        }
+        let mut raw = Raw::default();
+        let result = parser
+            .parse(line, &mut raw)
+            .and_then(|()| self.build(&raw, rules, file));
+        match result {
+            Ok(event) => {
+                self.counts.events += 1;
+                self.events.push(event);
+            }
+            Err(reason) => self.reject(line, reason, file),
+        }
+    }
+
+    /// Counts a rejected line (the current one) and keeps it as an example
+    /// if it is among the first of its reason.
+    pub fn reject(&mut self, line: &[u8], reason: Reason, file: u16) {
+        self.counts.rejected[reason as usize] += 1;
+        if self.examples.wants(reason) {
+            self.examples.push(Example {
+                file,
+                path: String::new(),
+                line: self.counts.lines,
+                reason,
+                excerpt: excerpt(line),
+            });
+        }
+    }
+
+    /// Counts one line that the reader dropped before parsing (over the
+    /// length limit), keeping its start as the excerpt.
+    pub fn reject_unread(&mut self, start: &[u8], file: u16) {
+        self.counts.lines += 1;
+        self.reject(start, Reason::TooLong, file);
+    }
+
+    /// Counts the lines before the data that are not events: blank lines
+    /// and the header.
+    pub fn add_prelude(&mut self, blank: u64, headers: u64) {
+        self.counts.lines += blank + headers;
+        self.counts.blank += blank;
+        self.counts.headers += headers;
+    }
+
+    fn build(&mut self, raw: &Raw, rules: &Rules, file: u16) -> Parsed<Event> {
+        let Batch {
+            tables,
+            counts,
+            scratch,
+            ..
+        } = self;
+        let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
+        let time = crate::time::parse(ts.decode(&mut scratch.other), rules.offset_min)
+            .ok_or(Reason::BadTime)?;
+
+        let ip = decode(raw.get(Field::Ip), &mut scratch.ip);
+        let agent = decode(raw.get(Field::UserAgent), &mut scratch.agent);
+        let session = decode(raw.get(Field::Session), &mut scratch.session);
+        let account = decode(raw.get(Field::Account), &mut scratch.account);
+
+        let identity = identity(
+            &rules.identity,
+            account,
+            ip,
+            agent,
+            session,
+            &mut scratch.identity,
+            counts,
+        )?;
+        if std::str::from_utf8(identity).is_err() {
+            return Err(Reason::InvalidUtf8);
+        }
+        let identity = tables.identities.intern(identity);
+
+        let ip = ip.unwrap_or_default();
+        let agent = agent.unwrap_or_default();
+        let session = session.unwrap_or_default();
+        let client = tables.intern_client(ip, agent, session);
+
+        let system = match raw.get(Field::System) {
+            Some(t) => {
+                let sym = tables.systems.intern(t.decode(&mut scratch.other));
+                u8::try_from(sym).map_err(|_| Reason::TooManySystems)?
+            }
+            None => 0,
+        };
+        let record = match raw.get(Field::Record) {
+            Some(t) => {
+                let bytes = t.decode(&mut scratch.other);
+                match digits(bytes).and_then(Record::numeric) {
+                    Some(r) => r,
+                    None => Record::string(tables.records.intern(bytes)),
+                }
+            }
+            None => Record::NONE,
+        };
+        let action = match raw.get(Field::Action) {
+            Some(t) => rules.vocabulary.action(t.decode(&mut scratch.other)),
+            None if record.is_some() => Action::Read,
+            None => Action::Other,
+        };
+        let number = |f: Field| -> Parsed<u64> {
+            match raw.get(f) {
+                Some(t) => digits(t.bytes).ok_or(Reason::BadNumber),
+                None => Ok(0),
+            }
+        };
+        Ok(Event {
+            time,
+            identity,
+            client,
+            record,
+            rows: saturate(number(Field::Rows)?),
+            bytes: saturate(number(Field::Bytes)?),
+            line: counts.lines as u32,
+            file,
+            status: number(Field::Status)?.min(u16::MAX as u64) as u16,
+            page: number(Field::Page)?.min(u16::MAX as u64) as u16,
+            system,
+            action,
+        })
+    }
+}
+
+fn saturate(n: u64) -> u32 {
+    n.min(u32::MAX as u64) as u32
+}
+
+fn decode<'s>(text: Option<Text<'s>>, scratch: &'s mut Vec<u8>) -> Option<&'s [u8]> {
+    text.map(|t| t.decode(scratch))
+}
+
+/// A decimal number of at most 19 digits.
+#[inline]
+fn digits(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + d as u64;
+    }
+    Some(n)
+}
+
+/// The identity bytes of one line.
+fn identity<'s>(
+    spec: &IdentitySpec,
+    account: Option<&'s [u8]>,
+    ip: Option<&'s [u8]>,
+    agent: Option<&'s [u8]>,
+    session: Option<&'s [u8]>,
+    buf: &'s mut Vec<u8>,
+    counts: &mut Counts,
+) -> Parsed<&'s [u8]> {
+    // The common case: the account, else the ip, borrowed as is.
+    if let [Part::Account] = spec.parts[..] {
+        return match (account, ip) {
+            (Some(a), _) => Ok(a),
+            (None, Some(ip)) => {
+                counts.ip_fallback += 1;
+                Ok(ip)
+            }
+            (None, None) => Err(Reason::MissingIdentity),
+        };
+    }
+    buf.clear();
+    let mut any = false;
+    for (i, part) in spec.parts.iter().enumerate() {
+        if i > 0 {
+            buf.push(b'|');
+        }
+        let value = match part {
+            Part::Account => match account {
+                Some(a) => Some(a),
+                None => {
+                    if ip.is_some() {
+                        counts.ip_fallback += 1;
+                    }
+                    ip
+                }
+            },
+            Part::Ip => ip,
+            Part::UserAgent => agent,
+            Part::Session => session,
+            Part::IpPrefix(bits) => {
+                if let Some(ip) = ip {
+                    any = true;
+                    push_prefix(ip, *bits, buf);
+                }
+                continue;
+            }
+        };
+        if let Some(v) = value {
+            any = true;
+            buf.extend_from_slice(v);
+        }
+    }
+    if any {
+        Ok(buf)
+    } else {
+        Err(Reason::MissingIdentity)
+    }
+}
+
+/// Writes the network prefix of `ip` (as `addr/bits`); text that is not an
+/// address is written as is.
+fn push_prefix(ip: &[u8], bits: u8, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let parsed = std::str::from_utf8(ip)
+        .ok()
+        .and_then(|s| s.parse::<IpAddr>().ok());
+    match parsed {
+        Some(IpAddr::V4(v4)) => {
+            let bits = bits.min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            let net = std::net::Ipv4Addr::from(u32::from(v4) & mask);
+            let _ = write!(out, "{net}/{bits}");
+        }
+        Some(IpAddr::V6(v6)) => {
+            let bits = if bits <= 32 { 64 } else { bits.min(128) };
+            let mask = u128::MAX << (128 - bits as u32);
+            let net = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+            let _ = write!(out, "{net}/{bits}");
+        }
+        None => out.extend_from_slice(ip),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Format;
+
+    fn batch_of(config: &Config, text: &str) -> Batch {
+        let rules = Rules::new(config).unwrap();
+        let parser = Parser::new(Format::Ndjson, config, None).unwrap();
+        let mut b = Batch::new();
+        b.add_lines(text.as_bytes(), &parser, &rules, 0);
+        b
+    }
+
+    #[test]
+    fn builds_events_and_falls_back_to_ip() {
+        let b = batch_of(
+            &Config::default(),
+            "{\"ts\":1720000000,\"account\":\"alice\",\"ip\":\"10.0.0.1\",\"action\":\"VIEW\",\"record\":\"42\",\"system\":\"membership\"}\r\n\
+             \n\
+             {\"ts\":1720000001,\"ip\":\"10.0.0.2\",\"record\":\"case-9\",\"rows\":7}\n\
+             {\"ts\":\"soon\",\"account\":\"x\"}\n\
+             {\"account\":\"x\"}\n\
+             {\"ts\":1,\"system\":\"s\"}\n\
+             {\"ts\":1,\"account\":\"x\",\"rows\":\"many\"}",
+        );
+        assert_eq!(b.counts.lines, 7);
+        assert_eq!(b.counts.events, 2);
+        assert_eq!(b.counts.blank, 1);
+        assert_eq!(b.counts.rejected_total(), 4);
+        assert!(b.counts.balanced());
+        assert_eq!(b.counts.ip_fallback, 1);
+        let e = b.events[0];
+        assert_eq!(e.time, 1_720_000_000_000);
+        assert_eq!(e.action, Action::Read);
+        assert_eq!(e.record.as_number(), Some(42));
+        assert_eq!(b.tables.identities.get(e.identity), b"alice");
+        assert_eq!(
+            b.tables.systems.get(e.system as crate::intern::Sym),
+            b"membership"
+        );
+        assert_eq!(e.line, 1);
+        let f = b.events[1];
+        assert_eq!(b.tables.identities.get(f.identity), b"10.0.0.2");
+        assert_eq!(b.tables.record_text(f.record), "case-9");
+        assert_eq!(f.rows, 7);
+        assert_eq!(f.line, 3);
+        let reasons: Vec<(u64, Reason)> = b.examples.iter().map(|e| (e.line, e.reason)).collect();
+        assert_eq!(
+            reasons,
+            [
+                (5, Reason::MissingTime),
+                (4, Reason::BadTime),
+                (6, Reason::MissingIdentity),
+                (7, Reason::BadNumber)
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_specs() {
+        let mut config = Config::default();
+        config.identity.key = "ip/24+user_agent".into();
+        let b = batch_of(
+            &config,
+            "{\"ts\":1,\"ip\":\"10.1.2.3\",\"user_agent\":\"curl\"}\n{\"ts\":1,\"ip\":\"2001:db8::1\"}\n{\"ts\":1,\"ip\":\"host.example\",\"user_agent\":\"x\"}",
+        );
+        let ids: Vec<String> = b
+            .events
+            .iter()
+            .map(|e| b.tables.identities.text(e.identity).into_owned())
+            .collect();
+        assert_eq!(
+            ids,
+            ["10.1.2.0/24|curl", "2001:db8::/64|", "host.example|x"]
+        );
+        assert!(IdentitySpec::parse("ip/0").is_err());
+        assert!(IdentitySpec::parse("mac").is_err());
+    }
+
+    #[test]
+    fn clients_are_shared() {
+        let b = batch_of(
+            &Config::default(),
+            "{\"ts\":1,\"account\":\"a\",\"ip\":\"1.1.1.1\"}\n{\"ts\":2,\"account\":\"b\",\"ip\":\"1.1.1.1\"}\n{\"ts\":3,\"account\":\"a\",\"ip\":\"2.2.2.2\"}",
+        );
+        assert_eq!(b.tables.client_count(), 2);
+        assert_eq!(b.events[0].client, b.events[1].client);
+        assert_ne!(b.events[0].client, b.events[2].client);
+    }
+
+    #[test]
+    fn vocabulary_maps_case_insensitively() {
+        let mut extra = std::collections::BTreeMap::new();
+        extra.insert("Peek".to_string(), "read".to_string());
+        let v = Vocabulary::new(&extra);
+        assert_eq!(v.action(b"EXPORT"), Action::Export);
+        assert_eq!(v.action(b"peek"), Action::Read);
+        assert_eq!(v.action(b"dance"), Action::Other);
+        assert_eq!(v.action(&[b'a'; 40]), Action::Other);
+    }
+}

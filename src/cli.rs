@@ -1,0 +1,92 @@
+//! The command line: clap definitions, and their translation into the
+//! library's plain [`Config`] and [`Options`]. Nothing else imports clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use scrapewatch::scan::Options;
+use scrapewatch::Config;
+use std::path::PathBuf;
+
+/// Finds data scraping in access logs.
+#[derive(Parser, Debug)]
+#[command(name = "scrapewatch", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan access logs: account for every line and summarise them.
+    Scan(crate::cmd::scan::ScanArgs),
+    /// Print the configuration: the annotated defaults, or the effective one.
+    Config(crate::cmd::config::ConfigArgs),
+}
+
+/// Line formats on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum FormatArg {
+    /// Decide per file from its first non-blank line.
+    Auto,
+    /// One JSON object per line.
+    Ndjson,
+    /// CSV or TSV with a header row.
+    Csv,
+    /// Apache/nginx common or combined log format.
+    Clf,
+}
+
+/// Options every command that scans shares.
+#[derive(Args, Debug, Clone)]
+pub struct ScanOptions {
+    /// TOML configuration file (`scrapewatch config --default` shows every key).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a configuration key, e.g. `--set input.fields.account=user_id`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Line format (default: detected per file).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// What counts as one actor: account, ip, ip/N, user_agent, session, or
+    /// a combination like ip+user_agent.
+    #[arg(long, value_name = "KEY")]
+    pub identity: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+    /// Stream every input instead of memory-mapping regular files.
+    #[arg(long)]
+    pub no_mmap: bool,
+    /// Stop at the first rejected line (exit status 3).
+    #[arg(long)]
+    pub strict: bool,
+    /// Bytes per parallel chunk (for tests of chunk-size invariance).
+    #[arg(long, hide = true, default_value_t = 4 << 20)]
+    pub chunk_size: usize,
+}
+
+impl ScanOptions {
+    /// The validated configuration: file, then `--set`, then the flags.
+    pub fn config(&self) -> scrapewatch::Result<Config> {
+        let mut set = self.set.clone();
+        if let Some(f) = self.format {
+            let name = format!("{f:?}").to_lowercase();
+            set.push(format!("input.format={name}"));
+        }
+        if let Some(id) = &self.identity {
+            set.push(format!("identity.key={id}"));
+        }
+        Config::load(self.config.as_deref(), &set)
+    }
+
+    /// How the scan runs.
+    pub fn options(&self) -> Options {
+        Options {
+            threads: self.threads,
+            chunk_size: self.chunk_size.max(1),
+            mmap: !self.no_mmap,
+            strict: self.strict,
+        }
+    }
+}

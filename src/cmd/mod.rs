@@ -1,0 +1,21 @@
+//! One module per subcommand, each of the same shape: its arguments and
+//! its `run`, which returns the exit status.
+
+pub mod config;
+pub mod scan;
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+/// Creates an output file readable by its owner only: outputs can hold
+/// special-category personal data.
+pub fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}

@@ -1,0 +1,273 @@
+//! The compact access event and the tables its symbols point into.
+//!
+//! An [`Event`] is 40 bytes: the time, who (identity), from where (client:
+//! ip, user agent and session interned together), what (system, action,
+//! record, page, rows, bytes, status) and where the line came from (file and
+//! line), so every finding can point back to raw lines. Strings live once
+//! in [`Tables`]. Widths are chosen for access logs: `page` saturates at
+//! 65,535, `bytes` per request at 4 GiB, and record ids above 2^31 - 2 or
+//! not numeric are interned as strings (see [`Record`]).
+
+use crate::intern::{Interner, Sym};
+use crate::time::Millis;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use serde::Serialize;
+use std::hash::BuildHasher;
+
+/// One access event. See the module docs for the field widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// UTC milliseconds.
+    pub time: Millis,
+    /// The actor, as configured by `[identity]` (symbol in `Tables::identities`).
+    pub identity: Sym,
+    /// (ip, user agent, session), symbol in `Tables::clients`.
+    pub client: Sym,
+    /// The record read, if any.
+    pub record: Record,
+    /// Records returned (searches, exports); 0 when absent.
+    pub rows: u32,
+    /// Bytes served, saturating at `u32::MAX`; 0 when absent.
+    pub bytes: u32,
+    /// 1-based line in its file.
+    pub line: u32,
+    /// Index of its file in the scan's file list.
+    pub file: u16,
+    /// HTTP-like status; 0 when absent.
+    pub status: u16,
+    /// Page of a paged search, saturating at 65,535; 0 when absent.
+    pub page: u16,
+    /// System symbol in `Tables::systems` (0 is the empty name: unknown).
+    pub system: u8,
+    /// Canonical action.
+    pub action: Action,
+}
+
+/// A record id: a number up to 2^31 - 2 stored as is, anything else an
+/// interned string (top bit set), or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Record(pub u32);
+
+impl Record {
+    /// No record.
+    pub const NONE: Record = Record(u32::MAX);
+    const STRING: u32 = 1 << 31;
+    /// Largest id stored as a number.
+    pub const MAX_NUMERIC: u64 = (Record::STRING - 1) as u64;
+
+    /// A numeric record id, if it fits.
+    pub fn numeric(n: u64) -> Option<Record> {
+        (n <= Record::MAX_NUMERIC).then_some(Record(n as u32))
+    }
+
+    /// A string record id, by its symbol in `Tables::records`.
+    pub fn string(sym: Sym) -> Record {
+        Record(Record::STRING | sym)
+    }
+
+    /// Whether there is a record.
+    pub fn is_some(self) -> bool {
+        self != Record::NONE
+    }
+
+    /// The numeric id, if this is one.
+    pub fn as_number(self) -> Option<u32> {
+        (self.0 & Record::STRING == 0).then_some(self.0)
+    }
+
+    /// The string symbol, if this is a string id.
+    pub fn as_string(self) -> Option<Sym> {
+        (self.is_some() && self.0 & Record::STRING != 0).then_some(self.0 & !Record::STRING)
+    }
+}
+
+/// The canonical actions every format's action words are mapped to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(u8)]
+pub enum Action {
+    /// Opening one record.
+    Read,
+    /// A search or list, possibly paged.
+    Search,
+    /// A bulk export.
+    Export,
+    /// Any write.
+    Update,
+    /// Authentication.
+    Login,
+    /// Anything else (static assets included).
+    Other,
+}
+
+impl Action {
+    /// All actions, in order.
+    pub const ALL: [Action; 6] = [
+        Action::Read,
+        Action::Search,
+        Action::Export,
+        Action::Update,
+        Action::Login,
+        Action::Other,
+    ];
+
+    /// The canonical word.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Search => "search",
+            Action::Export => "export",
+            Action::Update => "update",
+            Action::Login => "login",
+            Action::Other => "other",
+        }
+    }
+
+    /// The action named by a canonical word.
+    pub fn from_name(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == s)
+    }
+}
+
+/// Where a request came from: interned ip, user agent and session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Client {
+    /// Symbol in `Tables::ips`.
+    pub ip: Sym,
+    /// Symbol in `Tables::agents`.
+    pub agent: Sym,
+    /// Symbol in `Tables::sessions`.
+    pub session: Sym,
+}
+
+/// The string tables events point into.
+#[derive(Default, Clone)]
+pub struct Tables {
+    /// Identity strings (after the merge: in byte order, so identity symbols
+    /// sort like their names).
+    pub identities: Interner,
+    /// IP addresses as written.
+    pub ips: Interner,
+    /// User agents.
+    pub agents: Interner,
+    /// Sessions.
+    pub sessions: Interner,
+    /// System names; at most 256.
+    pub systems: Interner,
+    /// Non-numeric record ids.
+    pub records: Interner,
+    /// (ip, agent, session) triples.
+    clients: Vec<Client>,
+    client_index: HashTable<Sym>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Tables {
+    /// The record as text.
+    pub fn record_text(&self, record: Record) -> String {
+        match (record.as_number(), record.as_string()) {
+            (Some(n), _) => n.to_string(),
+            (_, Some(sym)) => self.records.text(sym).into_owned(),
+            _ => String::new(),
+        }
+    }
+
+    /// Empty tables; system 0 is the empty name (unknown system).
+    pub fn new() -> Tables {
+        let mut tables = Tables::default();
+        tables.systems.intern(b"");
+        tables
+    }
+
+    /// The client of an event.
+    pub fn client(&self, sym: Sym) -> Client {
+        self.clients[sym as usize]
+    }
+
+    /// How many clients there are.
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// The client symbol of (ip, agent, session), interning what is new.
+    /// One hash probe when the triple was seen before, the usual case.
+    #[inline]
+    pub fn intern_client(&mut self, ip: &[u8], agent: &[u8], session: &[u8]) -> Sym {
+        let hash = self.hasher.hash_one((ip, agent, session));
+        let Tables {
+            ips,
+            agents,
+            sessions,
+            clients,
+            client_index,
+            hasher,
+            ..
+        } = self;
+        let same = |c: &Client, ip: &[u8], agent: &[u8], session: &[u8]| {
+            ips.get(c.ip) == ip
+                && agents.get(c.agent) == agent
+                && sessions.get(c.session) == session
+        };
+        if let Some(&c) =
+            client_index.find(hash, |&c| same(&clients[c as usize], ip, agent, session))
+        {
+            return c;
+        }
+        let sym = clients.len() as Sym;
+        clients.push(Client {
+            ip: ips.intern(ip),
+            agent: agents.intern(agent),
+            session: sessions.intern(session),
+        });
+        client_index.insert_unique(hash, sym, |&o| {
+            let o = clients[o as usize];
+            hasher.hash_one((ips.get(o.ip), agents.get(o.agent), sessions.get(o.session)))
+        });
+        sym
+    }
+
+    /// The ip, agent and session strings of a client.
+    pub fn client_parts(&self, sym: Sym) -> (&[u8], &[u8], &[u8]) {
+        let c = self.clients[sym as usize];
+        (
+            self.ips.get(c.ip),
+            self.agents.get(c.agent),
+            self.sessions.get(c.session),
+        )
+    }
+
+    /// Bytes held by all tables.
+    pub fn heap_bytes(&self) -> usize {
+        self.identities.heap_bytes()
+            + self.ips.heap_bytes()
+            + self.agents.heap_bytes()
+            + self.sessions.heap_bytes()
+            + self.systems.heap_bytes()
+            + self.records.heap_bytes()
+            + self.clients.capacity() * std::mem::size_of::<Client>()
+            + self.client_index.capacity() * 5
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_is_forty_bytes() {
+        assert_eq!(std::mem::size_of::<Event>(), 40);
+    }
+
+    #[test]
+    fn record_kinds() {
+        let n = Record::numeric(123).unwrap();
+        assert_eq!(n.as_number(), Some(123));
+        assert_eq!(n.as_string(), None);
+        assert!(Record::numeric(Record::MAX_NUMERIC + 1).is_none());
+        let s = Record::string(7);
+        assert_eq!(s.as_string(), Some(7));
+        assert_eq!(s.as_number(), None);
+        assert!(!Record::NONE.is_some());
+        assert_eq!(Record::NONE.as_string(), None);
+    }
+}

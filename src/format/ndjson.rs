@@ -1,0 +1,420 @@
+//! NDJSON: one JSON object per line. A hand-written scanner rather than
+//! serde_json, because it runs once per line and only needs the spans of a
+//! dozen keys: it walks the object once, records the spans of wanted keys
+//! (nested objects followed by dotted paths) and skips everything else
+//! without building values. It checks the structure (quotes, colons,
+//! commas, brackets, literals, trailing bytes) and rejects a line that
+//! breaks it as invalid JSON; string contents are unescaped only when a
+//! field is used.
+
+use super::{Escape, Field, Raw, Text};
+use crate::config::Fields;
+use crate::tally::Reason;
+
+/// The keys wanted at one level of nesting.
+#[derive(Debug, Default)]
+struct Node {
+    keys: Vec<(Box<[u8]>, Target)>,
+}
+
+#[derive(Debug)]
+enum Target {
+    Field(Field),
+    Nested(Node),
+}
+
+impl Node {
+    fn insert(&mut self, path: &[&str], field: Field) {
+        let key = path[0].as_bytes();
+        let pos = self.keys.iter().position(|(k, _)| &**k == key);
+        if path.len() == 1 {
+            match pos {
+                Some(_) => {} // the first mapping of a key wins
+                None => self.keys.push((key.into(), Target::Field(field))),
+            }
+            return;
+        }
+        let idx = pos.unwrap_or_else(|| {
+            self.keys
+                .push((key.into(), Target::Nested(Node::default())));
+            self.keys.len() - 1
+        });
+        if let Target::Nested(node) = &mut self.keys[idx].1 {
+            node.insert(&path[1..], field);
+        }
+    }
+
+    #[inline]
+    fn find(&self, key: &[u8]) -> Option<&Target> {
+        self.keys
+            .iter()
+            .find(|(k, _)| k.len() == key.len() && **k == *key)
+            .map(|(_, t)| t)
+    }
+}
+
+/// An NDJSON parser for one field mapping.
+#[derive(Debug)]
+pub struct Parser {
+    root: Node,
+}
+
+type Scan<T> = Result<T, ()>;
+
+impl Parser {
+    /// A parser looking for the configured field names.
+    pub fn new(fields: &Fields) -> Parser {
+        let mut root = Node::default();
+        for (field, name) in Field::ALL.iter().zip(fields.names()) {
+            if !name.is_empty() {
+                let path: Vec<&str> = name.split('.').collect();
+                root.insert(&path, *field);
+            }
+        }
+        Parser { root }
+    }
+
+    /// Parses one line.
+    pub fn parse<'a>(&self, line: &'a [u8], raw: &mut Raw<'a>) -> Result<(), Reason> {
+        let mut p = Cursor { s: line, i: 0 };
+        p.ws();
+        let ok = p.object(Some(&self.root), raw, 0).is_ok() && {
+            p.ws();
+            p.i == line.len()
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Reason::InvalidJson)
+        }
+    }
+}
+
+/// Objects nested deeper than this are rejected rather than recursed into.
+const MAX_DEPTH: u32 = 64;
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    #[inline]
+    fn expect(&mut self, b: u8) -> Scan<()> {
+        if self.peek() == Some(b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    /// A string after its opening quote: the contents and whether they hold
+    /// escapes.
+    #[inline]
+    fn string(&mut self) -> Scan<(&'a [u8], bool)> {
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let at = memchr::memchr2(b'"', b'\\', &self.s[self.i..]).ok_or(())?;
+            let j = self.i + at;
+            if self.s[j] == b'"' {
+                self.i = j + 1;
+                return Ok((&self.s[start..j], escaped));
+            }
+            escaped = true;
+            self.i = j + 2;
+            if self.i > self.s.len() {
+                return Err(());
+            }
+        }
+    }
+
+    fn object(&mut self, node: Option<&Node>, raw: &mut Raw<'a>, depth: u32) -> Scan<()> {
+        if depth > MAX_DEPTH {
+            return Err(());
+        }
+        self.expect(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.expect(b'"')?;
+            let (key, _) = self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            match node.and_then(|n| n.find(key)) {
+                Some(Target::Field(field)) => {
+                    if let Some(text) = self.scalar(depth)? {
+                        raw.set(*field, text);
+                    }
+                }
+                Some(Target::Nested(child)) if self.peek() == Some(b'{') => {
+                    self.object(Some(child), raw, depth + 1)?;
+                }
+                _ => self.skip(depth)?,
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.ws();
+                }
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(()),
+            }
+        }
+    }
+
+    /// A value wanted as a field: strings, numbers and booleans are text,
+    /// null is absent, objects and arrays are skipped (absent).
+    #[inline]
+    fn scalar(&mut self, depth: u32) -> Scan<Option<Text<'a>>> {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                let (bytes, escaped) = self.string()?;
+                let escape = if escaped { Escape::Json } else { Escape::None };
+                Ok(Some(Text { bytes, escape }))
+            }
+            Some(b'{' | b'[') => self.skip(depth).map(|_| None),
+            Some(b'n') => self.literal(b"null").map(|_| None),
+            _ => {
+                let start = self.i;
+                self.atom()?;
+                Ok(Some(Text::plain(&self.s[start..self.i])))
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Scan<()> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    /// A number, `true` or `false`.
+    fn atom(&mut self) -> Scan<()> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.peek() {
+                    self.i += 1;
+                }
+                if self.i > start {
+                    Ok(())
+                } else {
+                    Err(())
+                }
+            }
+            _ => Err(()),
+        }
+    }
+
+    /// Skips any value.
+    fn skip(&mut self, depth: u32) -> Scan<()> {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                self.string().map(|_| ())
+            }
+            Some(b'{') => self.object(None, &mut Raw::default(), depth + 1),
+            Some(b'[') => {
+                if depth > MAX_DEPTH {
+                    return Err(());
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(()),
+                    }
+                }
+            }
+            Some(b'n') => self.literal(b"null"),
+            _ => self.atom(),
+        }
+    }
+}
+
+/// Appends the unescaped form of JSON string contents to `out`. Invalid
+/// escapes are kept verbatim; lone surrogates become U+FFFD.
+pub fn unescape(mut s: &[u8], out: &mut Vec<u8>) {
+    while let Some(b) = memchr::memchr(b'\\', s) {
+        out.extend_from_slice(&s[..b]);
+        let esc = s.get(b + 1).copied();
+        s = s.get(b + 2..).unwrap_or_default();
+        let c = match esc {
+            Some(b'n') => b'\n',
+            Some(b't') => b'\t',
+            Some(b'r') => b'\r',
+            Some(b'b') => 8,
+            Some(b'f') => 12,
+            Some(b'u') => {
+                let (ch, used) = unicode(s);
+                let mut buf = [0; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                s = &s[used..];
+                continue;
+            }
+            Some(c) => c,
+            None => break,
+        };
+        out.push(c);
+    }
+    out.extend_from_slice(s);
+}
+
+fn hex4(s: &[u8]) -> Option<u32> {
+    let h = std::str::from_utf8(s.get(..4)?).ok()?;
+    u32::from_str_radix(h, 16).ok()
+}
+
+/// Decodes the digits after `\u` (and a following low surrogate).
+fn unicode(s: &[u8]) -> (char, usize) {
+    let Some(hi) = hex4(s) else {
+        return ('\u{FFFD}', 0);
+    };
+    if (0xD800..0xDC00).contains(&hi) && s.get(4..6) == Some(b"\\u") {
+        if let Some(lo) = hex4(&s[6..]).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            return (char::from_u32(c).unwrap_or('\u{FFFD}'), 10);
+        }
+    }
+    (char::from_u32(hi).unwrap_or('\u{FFFD}'), 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Field;
+
+    fn parse_with(fields: &Fields, line: &str) -> Result<Vec<(Field, String)>, Reason> {
+        let p = Parser::new(fields);
+        let mut raw = Raw::default();
+        p.parse(line.as_bytes(), &mut raw)?;
+        let mut scratch = Vec::new();
+        Ok(Field::ALL
+            .iter()
+            .filter_map(|&f| {
+                raw.get(f).map(|t| {
+                    (
+                        f,
+                        String::from_utf8_lossy(t.decode(&mut scratch)).into_owned(),
+                    )
+                })
+            })
+            .collect())
+    }
+
+    fn parse(line: &str) -> Result<Vec<(Field, String)>, Reason> {
+        parse_with(&Fields::default(), line)
+    }
+
+    #[test]
+    fn picks_fields_and_skips_the_rest() {
+        let got = parse(
+            r#"{"ts":"2024-07-05T12:00:00Z","junk":{"a":[1,{"b":"}"}]},"account":"a\"b","record":123,"page":null,"ok":true}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (Field::Ts, "2024-07-05T12:00:00Z".into()),
+                (Field::Account, "a\"b".into()),
+                (Field::Record, "123".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_paths() {
+        let fields = Fields {
+            account: "user.id".into(),
+            ip: "user.net.ip".into(),
+            ..Fields::default()
+        };
+        let got = parse_with(
+            &fields,
+            r#"{"user":{"name":"x","id":"u7","net":{"ip":"10.0.0.1"}},"ts":5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (Field::Ts, "5".into()),
+                (Field::Account, "u7".into()),
+                (Field::Ip, "10.0.0.1".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_broken_json() {
+        for bad in [
+            "",
+            "{",
+            r#"{"ts":1"#,
+            r#"{"ts" 1}"#,
+            r#"{"ts":1,}"#,
+            r#"{"ts":1} x"#,
+            r#"{"ts":tru}"#,
+            r#"{"ts":"abc}"#,
+            r#"["ts"]"#,
+            r#"{"a":[1,2}"#,
+            r#"{"ts":"x\"#,
+        ] {
+            assert_eq!(parse(bad), Err(Reason::InvalidJson), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_not_overflowed() {
+        let line = format!("{{\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&line), Err(Reason::InvalidJson));
+    }
+
+    #[test]
+    fn unescapes_unicode() {
+        let mut out = Vec::new();
+        unescape(br#"caf\u00e9 \ud83d\ude00 \n\x"#, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "café 😀 \nx");
+    }
+}

@@ -1,0 +1,402 @@
+//! Inputs: what the user named (files, directories, globs, `-`), opened as
+//! either a memory map or a stream.
+//!
+//! The policy: regular files are mapped (sequential advice) and scanned in
+//! parallel chunks; stdin, pipes and compressed files (`.gz`, `.zst`, or
+//! their magic bytes) are streamed through the same parsers with a buffer
+//! that grows only to the longest line, up to the line limit. A file that
+//! cannot be mapped is streamed.
+//!
+//! A mapped file that is truncated while it is scanned would raise SIGBUS
+//! on the first access past its new end. The defence (see [`guard`]): a
+//! SIGBUS handler that, for an address inside one of our maps, maps a zero
+//! page over the vanished one and lets the read go on. The scan then sees
+//! NUL bytes (rejected lines), and the driver, which checks the map's guard
+//! and the file's size after scanning, reports the file as changed during
+//! the scan, with a non-zero exit status. Faults outside our maps go to the
+//! previous handler.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// One input the user named, after expanding directories and globs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file.
+    Path(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl Input {
+    /// The name shown in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Stdin => "<stdin>".into(),
+        }
+    }
+}
+
+/// Expands what the user named into inputs, in the order named, directories
+/// walked in name order, globs expanded in name order. Names that match
+/// nothing come back as errors; the rest are still scanned.
+pub fn resolve(names: &[String]) -> (Vec<Input>, Vec<Error>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        if name == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let path = Path::new(name);
+        if path.is_dir() {
+            let walk = walkdir::WalkDir::new(path).sort_by_file_name();
+            for entry in walk {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => inputs.push(Input::Path(e.into_path())),
+                    Ok(_) => {}
+                    Err(e) => errors.push(Error::new(
+                        crate::error::ErrorKind::Io,
+                        format!("{}: {e}", e.path().unwrap_or(path).display()),
+                    )),
+                }
+            }
+        } else if path.exists() || !name.contains(['*', '?', '[']) {
+            inputs.push(Input::Path(path.to_path_buf()));
+        } else {
+            match glob::glob(name) {
+                Ok(paths) => {
+                    let mut found: Vec<PathBuf> = paths.filter_map(|p| p.ok()).collect();
+                    found.retain(|p| p.is_file());
+                    found.sort();
+                    if found.is_empty() {
+                        errors.push(Error::new(
+                            crate::error::ErrorKind::Io,
+                            format!("{name}: no file matches this pattern"),
+                        ));
+                    }
+                    inputs.extend(found.into_iter().map(Input::Path));
+                }
+                Err(e) => errors.push(Error::config(format!("{name}: bad pattern: {e}"))),
+            }
+        }
+    }
+    (inputs, errors)
+}
+
+/// An opened input.
+pub enum Source {
+    /// A regular file, memory-mapped.
+    Mapped(Map),
+    /// Anything read front to back.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// How an input is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn compression(path: &Path, magic: &[u8]) -> Compression {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if magic.starts_with(&[0x1f, 0x8b]) || ext == "gz" {
+        Compression::Gzip
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || ext == "zst" {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+impl Source {
+    /// Opens an input; maps regular uncompressed files when `mmap` is set.
+    pub fn open(input: &Input, mmap: bool) -> Result<Source> {
+        let path = match input {
+            Input::Stdin => return Ok(Source::Stream(Box::new(io::stdin()))),
+            Input::Path(p) => p,
+        };
+        let mut file = File::open(path).map_err(|e| Error::io(path, &e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, &e))?;
+        if meta.is_dir() {
+            return Err(Error::io(
+                path,
+                &io::Error::new(io::ErrorKind::InvalidInput, "is a directory"),
+            ));
+        }
+        let mut magic = [0u8; 4];
+        let got = if meta.is_file() {
+            let n = read_up_to(&mut file, &mut magic).map_err(|e| Error::io(path, &e))?;
+            io::Seek::rewind(&mut file).map_err(|e| Error::io(path, &e))?;
+            n
+        } else {
+            0
+        };
+        match compression(path, &magic[..got]) {
+            Compression::Gzip => Ok(Source::Stream(Box::new(flate2::read::MultiGzDecoder::new(
+                io::BufReader::with_capacity(1 << 16, file),
+            )))),
+            Compression::Zstd => {
+                let decoder =
+                    zstd::stream::read::Decoder::new(file).map_err(|e| Error::io(path, &e))?;
+                Ok(Source::Stream(Box::new(decoder)))
+            }
+            Compression::None if mmap && meta.is_file() && meta.len() > 0 => {
+                match Map::new(&file, meta.len()) {
+                    Some(map) => Ok(Source::Mapped(map)),
+                    None => Ok(Source::Stream(Box::new(file))),
+                }
+            }
+            Compression::None => Ok(Source::Stream(Box::new(file))),
+        }
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A memory-mapped file under the SIGBUS guard.
+pub struct Map {
+    // Field order matters: the guard is dropped (unregistered) only after
+    // the map is unmapped.
+    map: memmap2::Mmap,
+    guard: guard::Guard,
+    len: u64,
+    file: File,
+}
+
+impl Map {
+    fn new(file: &File, len: u64) -> Option<Map> {
+        // SAFETY: the map is read-only and private to this process. Another
+        // process may still change the file under it: a truncation would
+        // fault, which the SIGBUS guard registered below turns into zero
+        // pages, and `changed` reports afterwards; any other rewrite can
+        // only change the bytes we read, never memory safety, because the
+        // scan treats the bytes as untrusted input.
+        let map = unsafe { memmap2::MmapOptions::new().len(len as usize).map(file) }.ok()?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        let guard = guard::Guard::register(map.as_ptr() as usize, map.len())?;
+        Some(Map {
+            map,
+            guard,
+            len,
+            file: file.try_clone().ok()?,
+        })
+    }
+
+    /// The mapped bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Whether the file was truncated or resized while mapped: a fault was
+    /// caught, or its size now differs from the mapped length.
+    pub fn changed(&self) -> Option<String> {
+        let now = self.file.metadata().map(|m| m.len()).ok();
+        if self.guard.tripped() || now != Some(self.len) {
+            Some(format!(
+                "file changed while it was scanned (mapped {} bytes, now {}): its results are unreliable; scan a copy",
+                self.len,
+                now.map_or("unreadable".into(), |n| format!("{n} bytes"))
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+pub mod guard {
+    //! The SIGBUS guard: a process-wide handler and a fixed table of the
+    //! address ranges we have mapped. Async-signal-safe: the handler reads
+    //! atomics and calls `mmap` (a raw system call on Linux) only.
+
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Once;
+
+    const SLOTS: usize = 256;
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: AtomicUsize = AtomicUsize::new(0);
+    #[allow(clippy::declare_interior_mutable_const)]
+    const NO: AtomicBool = AtomicBool::new(false);
+    static STARTS: [AtomicUsize; SLOTS] = [ZERO; SLOTS];
+    static LENS: [AtomicUsize; SLOTS] = [ZERO; SLOTS];
+    static TRIPPED: [AtomicBool; SLOTS] = [NO; SLOTS];
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+    static INSTALL: Once = Once::new();
+    static mut PREVIOUS: std::mem::MaybeUninit<libc::sigaction> = std::mem::MaybeUninit::uninit();
+
+    /// One registered range; unregisters on drop.
+    pub struct Guard {
+        slot: usize,
+    }
+
+    impl Guard {
+        /// Registers `[start, start + len)`; `None` when every slot is taken
+        /// (the caller then streams the file instead).
+        pub fn register(start: usize, len: usize) -> Option<Guard> {
+            install();
+            for slot in 0..SLOTS {
+                if LENS[slot]
+                    .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    TRIPPED[slot].store(false, Ordering::Release);
+                    STARTS[slot].store(start, Ordering::Release);
+                    LENS[slot].store(len, Ordering::Release);
+                    return Some(Guard { slot });
+                }
+            }
+            None
+        }
+
+        /// Whether a fault in this range was caught.
+        pub fn tripped(&self) -> bool {
+            TRIPPED[self.slot].load(Ordering::Acquire)
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            STARTS[self.slot].store(0, Ordering::Release);
+            LENS[self.slot].store(0, Ordering::Release);
+        }
+    }
+
+    fn install() {
+        INSTALL.call_once(|| {
+            // SAFETY: sysconf and sigaction are called with valid arguments;
+            // PREVIOUS is written once here, before the handler can run, and
+            // only read by the handler afterwards.
+            unsafe {
+                let page = libc::sysconf(libc::_SC_PAGESIZE);
+                if page > 0 {
+                    PAGE.store(page as usize, Ordering::Release);
+                }
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = handler as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(
+                    libc::SIGBUS,
+                    &action,
+                    std::ptr::addr_of_mut!(PREVIOUS).cast(),
+                );
+            }
+        });
+    }
+
+    extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        for slot in 0..SLOTS {
+            let start = STARTS[slot].load(Ordering::Acquire);
+            let len = LENS[slot].load(Ordering::Acquire);
+            if start != 0 && len != usize::MAX && addr >= start && addr < start + len {
+                let page = PAGE.load(Ordering::Acquire);
+                let at = addr & !(page - 1);
+                // SAFETY: `at` is a page inside a mapping this process owns
+                // and reads only; replacing it with a private zero page
+                // changes what the scan reads, not what memory is valid.
+                let p = unsafe {
+                    libc::mmap(
+                        at as *mut libc::c_void,
+                        page,
+                        libc::PROT_READ,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                        -1,
+                        0,
+                    )
+                };
+                if p != libc::MAP_FAILED {
+                    TRIPPED[slot].store(true, Ordering::Release);
+                    return;
+                }
+            }
+        }
+        // Not ours: put the previous handler back; the faulting access runs
+        // again and reaches it.
+        // SAFETY: PREVIOUS was filled by sigaction in `install`.
+        unsafe {
+            libc::sigaction(
+                libc::SIGBUS,
+                std::ptr::addr_of!(PREVIOUS).cast(),
+                std::ptr::null_mut(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_while_mapped_does_not_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.ndjson");
+        std::fs::write(&path, vec![b'x'; 256 * 1024]).unwrap();
+        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), true).unwrap() else {
+            panic!("a regular file is mapped");
+        };
+        assert!(map.changed().is_none());
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        // Every page past the new end faults; the guard turns them to zeros.
+        let sum: u64 = map.bytes().iter().map(|&b| b as u64).sum();
+        assert_eq!(sum, 100 * b'x' as u64);
+        assert!(map
+            .changed()
+            .unwrap()
+            .contains("changed while it was scanned"));
+    }
+
+    #[test]
+    fn resolves_dirs_globs_and_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.log", "a.log", "sub/c.log"] {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let d = dir.path().display().to_string();
+        let (inputs, errors) = resolve(&[
+            d.clone(),
+            format!("{d}/*.log"),
+            format!("{d}/none*"),
+            "-".into(),
+        ]);
+        let names: Vec<String> = inputs.iter().map(|i| i.name().replace(&d, "")).collect();
+        assert_eq!(
+            names,
+            [
+                "/a.log",
+                "/b.log",
+                "/sub/c.log",
+                "/a.log",
+                "/b.log",
+                "<stdin>"
+            ]
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().contains("no file matches"));
+    }
+}

@@ -1,0 +1,37 @@
+//! scrapewatch finds data scraping in access logs.
+//!
+//! The words, defined once:
+//!
+//! - **input**: a file, directory, glob or `-` the user names ([`input`]).
+//! - **chunk**: a newline-aligned byte range of a mapped input, one unit of
+//!   parallel work ([`scan::split`]).
+//! - **format**: how a line is written: NDJSON, CSV or combined log format
+//!   ([`format`]).
+//! - **event**: one access, parsed from one line into a compact
+//!   [`event::Event`]; strings are interned ([`intern`]).
+//! - **identity**: who counts as one actor: an account, an ip, a prefix, a
+//!   combination ([`batch::IdentitySpec`]).
+//! - **timeline**: one identity's events in time order ([`scan::Scan::timelines`]).
+//! - **tally**: the account of every line: `lines = events + rejected +
+//!   blank + headers` ([`tally`], [`summary`]).
+//!
+//! The pipeline is `input -> chunk -> parse (format) -> batch -> merge ->
+//! timelines`, driven by [`scan::scan`], the one module that knows every
+//! stage.
+
+#![warn(missing_docs)]
+
+pub mod batch;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod format;
+pub mod input;
+pub mod intern;
+pub mod scan;
+pub mod summary;
+pub mod tally;
+pub mod time;
+
+pub use config::Config;
+pub use error::{Error, ErrorKind, Result};

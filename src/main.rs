@@ -1,0 +1,38 @@
+//! The `scrapewatch` binary: parses the command line, runs the command, and
+//! alone decides what is printed for errors and which exit status results:
+//! 0 clean, 1 findings at or above `--fail-on`, 2 error, 3 `--strict`
+//! stopped on a bad line. A closed pipe on stdout ends quietly with 0.
+
+mod cli;
+mod cmd;
+
+use clap::Parser;
+use scrapewatch::ErrorKind;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Scan(args) => cmd::scan::run(args),
+        cli::Command::Config(args) => cmd::config::run(args),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => exit_code(&err),
+    };
+    std::process::exit(code);
+}
+
+fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return 0;
+            }
+        }
+    }
+    eprintln!("scrapewatch: {err:#}");
+    match err.downcast_ref::<scrapewatch::Error>().map(|e| e.kind()) {
+        Some(ErrorKind::Strict) => 3,
+        _ => 2,
+    }
+}

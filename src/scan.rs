@@ -1,0 +1,607 @@
+//! The scan driver: the one place that knows the whole pipeline. It opens
+//! each input, decides its format, splits mapped files into newline-aligned
+//! chunks parsed in parallel (streams are parsed buffer by buffer), merges
+//! the chunk tables in input order, and sorts the events into per-identity
+//! timelines. The result does not depend on thread count, chunk size, or
+//! whether inputs were mapped or streamed.
+
+use crate::batch::{Batch, Rules};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Event, Record, Tables};
+use crate::format::{trim, Format, Parser};
+use crate::input::{Input, Source};
+use crate::intern::Sym;
+use crate::summary::{FileSummary, Summary};
+use crate::tally::{Counts, Examples};
+use rayon::prelude::*;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How a scan runs (not what it finds: that is the [`Config`]).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Target bytes per chunk of a mapped file, and the read size of streams.
+    pub chunk_size: usize,
+    /// Map regular files (else stream everything).
+    pub mmap: bool,
+    /// Stop at the first rejected line.
+    pub strict: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: 0,
+            chunk_size: 4 << 20,
+            mmap: true,
+            strict: false,
+        }
+    }
+}
+
+/// What a scan produced: events sorted into timelines, their tables, and
+/// the account of every line.
+pub struct Scan {
+    /// Events sorted by (identity, time, file, line): each identity's
+    /// timeline is one contiguous run.
+    pub events: Vec<Event>,
+    /// The strings events point into; identity symbols sort like names.
+    pub tables: Tables,
+    /// Names of the inputs, indexed by `Event::file`.
+    pub paths: Vec<String>,
+    /// The line account.
+    pub summary: Summary,
+    /// Inputs that failed (unreadable, truncated, changed while mapped).
+    pub errors: Vec<Error>,
+}
+
+impl Scan {
+    /// The timelines: each identity's events, in time order.
+    pub fn timelines(&self) -> impl Iterator<Item = &[Event]> {
+        self.events.chunk_by(|a, b| a.identity == b.identity)
+    }
+}
+
+/// Bytes scanned so far, for a progress display.
+pub static PROGRESS: AtomicU64 = AtomicU64::new(0);
+
+/// Scans `inputs`.
+pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
+    if inputs.len() > u16::MAX as usize {
+        return Err(Error::config(format!(
+            "{} inputs: at most {} can be scanned at once",
+            inputs.len(),
+            u16::MAX
+        )));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| Error::config(format!("cannot start threads: {e}")))?;
+    pool.install(|| scan_in_pool(config, inputs, options))
+}
+
+fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
+    let rules = Rules::new(config)?;
+    let forced = Format::from_name(&config.input.format);
+    let files: Vec<FileRead> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| read_file(i as u16, input, config, forced, &rules, options))
+        .collect();
+
+    let mut errors = Vec::new();
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut all_examples = Examples::default();
+    let mut batches = Vec::new();
+    for (input, mut file) in inputs.iter().zip(files) {
+        let path = input.name();
+        let mut counts = Counts {
+            bytes: file.bytes,
+            ..Counts::default()
+        };
+        let mut base = 0u64;
+        for mut batch in file.batches.drain(..) {
+            counts += &batch.counts;
+            let lines = batch.counts.lines;
+            batch.examples.locate(base, &path);
+            all_examples.extend(std::mem::take(&mut batch.examples));
+            batches.push((base, batch));
+            base += lines;
+        }
+        if let Some(e) = &file.error {
+            errors.push(e.clone());
+        }
+        summaries.push(FileSummary::new(
+            path,
+            file.format,
+            counts,
+            file.error.map(|e| e.to_string()),
+        ));
+    }
+
+    if options.strict {
+        if let Some(first) = all_examples.first() {
+            return Err(Error::new(
+                ErrorKind::Strict,
+                format!(
+                    "{}:{}: {}: {}",
+                    first.path,
+                    first.line,
+                    first.reason.describe(),
+                    first.excerpt
+                ),
+            ));
+        }
+    }
+
+    let (events, tables) = merge(batches)?;
+    let paths = inputs.iter().map(Input::name).collect();
+    let summary = Summary::new(summaries, all_examples, &events, &tables);
+    Ok(Scan {
+        events,
+        tables,
+        paths,
+        summary,
+        errors,
+    })
+}
+
+/// One input's batches in order, with its format and any error.
+struct FileRead {
+    batches: Vec<Batch>,
+    format: Option<Format>,
+    bytes: u64,
+    error: Option<Error>,
+}
+
+fn read_file(
+    index: u16,
+    input: &Input,
+    config: &Config,
+    forced: Option<Format>,
+    rules: &Rules,
+    options: &Options,
+) -> FileRead {
+    let failed = |error: Error| FileRead {
+        batches: Vec::new(),
+        format: None,
+        bytes: 0,
+        error: Some(error),
+    };
+    match Source::open(input, options.mmap) {
+        Err(e) => failed(e),
+        Ok(Source::Mapped(map)) => {
+            let mut read = read_mapped(index, input, map.bytes(), config, forced, rules, options);
+            if let Some(msg) = map.changed() {
+                read.error = Some(Error::new(
+                    ErrorKind::Io,
+                    format!("{}: {msg}", input.name()),
+                ));
+            }
+            read
+        }
+        Ok(Source::Stream(reader)) => {
+            read_stream(index, input, reader, config, forced, rules, options)
+        }
+    }
+}
+
+/// The lines before the data: blank lines, then (for CSV) the header.
+struct Prelude<'a> {
+    /// Bytes consumed, BOM included.
+    len: usize,
+    blank: u64,
+    header: Option<&'a [u8]>,
+    /// The first non-blank line, from which the format was detected.
+    first: Option<&'a [u8]>,
+}
+
+/// Finds the first non-blank line of `bytes` (complete lines only unless
+/// `at_end`). `None` when more bytes are needed.
+fn prelude(bytes: &[u8], at_end: bool) -> Option<Prelude<'_>> {
+    let mut pos = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut blank = 0;
+    loop {
+        let rest = &bytes[pos..];
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(n) => (&rest[..n], pos + n + 1),
+            None if at_end && !rest.is_empty() => (rest, bytes.len()),
+            None if at_end => {
+                return Some(Prelude {
+                    len: bytes.len(),
+                    blank,
+                    header: None,
+                    first: None,
+                })
+            }
+            None => return None,
+        };
+        if trim(line).is_empty() {
+            blank += 1;
+            pos = next;
+            continue;
+        }
+        return Some(Prelude {
+            len: pos,
+            blank,
+            header: Some(line.strip_suffix(b"\r").unwrap_or(line)),
+            first: Some(line),
+        });
+    }
+}
+
+/// Decides the format and builds the parser from the first non-blank line.
+/// For CSV the prelude then also consumes the header line.
+fn start<'a>(
+    pre: &mut Prelude<'a>,
+    input: &Input,
+    config: &Config,
+    forced: Option<Format>,
+) -> Result<Option<(Format, Parser)>> {
+    let Some(first) = pre.first else {
+        return Ok(None);
+    };
+    let format = match forced.or_else(|| Format::detect(first)) {
+        Some(f) => f,
+        None => return Err(Error::new(
+            ErrorKind::Data,
+            format!(
+                "{}:{}: cannot tell the format from this line (use --format ndjson|csv|clf): {}",
+                input.name(),
+                pre.blank + 1,
+                crate::tally::excerpt(first)
+            ),
+        )),
+    };
+    let header = if format.has_header() {
+        pre.header
+    } else {
+        None
+    };
+    let parser = Parser::new(format, config, header).map_err(|e| {
+        Error::new(
+            ErrorKind::Data,
+            format!("{}:{}: {e}", input.name(), pre.blank + 1),
+        )
+    })?;
+    if format.has_header() {
+        pre.len += first.len() + 1;
+    } else {
+        pre.header = None;
+    }
+    Ok(Some((format, parser)))
+}
+
+fn read_mapped(
+    index: u16,
+    input: &Input,
+    bytes: &[u8],
+    config: &Config,
+    forced: Option<Format>,
+    rules: &Rules,
+    options: &Options,
+) -> FileRead {
+    let mut read = FileRead {
+        batches: Vec::new(),
+        format: None,
+        bytes: bytes.len() as u64,
+        error: None,
+    };
+    let mut pre = prelude(bytes, true).expect("at end");
+    let (format, parser) = match start(&mut pre, input, config, forced) {
+        Ok(Some(fp)) => fp,
+        Ok(None) => {
+            let mut b = Batch::new();
+            b.add_prelude(pre.blank, 0);
+            read.batches.push(b);
+            return read;
+        }
+        Err(e) => {
+            read.error = Some(e);
+            return read;
+        }
+    };
+    read.format = Some(format);
+    let mut head = Batch::new();
+    head.add_prelude(
+        pre.blank * pre.header.is_some() as u64,
+        pre.header.is_some() as u64,
+    );
+    // Blank lines before data (not a header) are counted by the first batch.
+    let body_start = if pre.header.is_some() {
+        pre.len.min(bytes.len())
+    } else if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let body = &bytes[body_start..];
+    let chunks = split(body, options.chunk_size);
+    let mut batches: Vec<Batch> = chunks
+        .into_par_iter()
+        .map(|range| {
+            let mut b = Batch::new();
+            b.add_lines(&body[range.clone()], &parser, rules, index);
+            PROGRESS.fetch_add(range.len() as u64, Ordering::Relaxed);
+            b
+        })
+        .collect();
+    if head.counts.lines > 0 {
+        batches.insert(0, head);
+    }
+    read.batches = batches;
+    read
+}
+
+/// Newline-aligned ranges of about `target` bytes covering `bytes`.
+pub fn split(bytes: &[u8], target: usize) -> Vec<std::ops::Range<usize>> {
+    let target = target.max(1);
+    let mut out = Vec::with_capacity(bytes.len() / target + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let guess = start + target;
+        let end = if guess >= bytes.len() {
+            bytes.len()
+        } else {
+            match memchr::memchr(b'\n', &bytes[guess..]) {
+                Some(n) => guess + n + 1,
+                None => bytes.len(),
+            }
+        };
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+fn read_stream(
+    index: u16,
+    input: &Input,
+    mut reader: Box<dyn Read + Send>,
+    config: &Config,
+    forced: Option<Format>,
+    rules: &Rules,
+    options: &Options,
+) -> FileRead {
+    let mut read = FileRead {
+        batches: Vec::new(),
+        format: None,
+        bytes: 0,
+        error: None,
+    };
+    let block = options.chunk_size.clamp(1, 1 << 24);
+    // Past this many bytes without a line end, the line is over the limit
+    // (and longer than an excerpt, so its excerpt reads as mapped input's).
+    let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
+    let mut buf: Vec<u8> = Vec::with_capacity(block.min(1 << 20));
+    let mut parser: Option<Parser> = None;
+    let mut at_end = false;
+    let mut bom_checked = false;
+    // While dropping the rest of an over-long line.
+    let mut skipping = false;
+    let mut batch = Batch::new();
+    while !(at_end && buf.is_empty()) {
+        if let Err(e) = fill(&mut reader, &mut buf, block, &mut at_end, &mut read.bytes) {
+            read.error = Some(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "{}: read failed after {} bytes: {e} (the lines before it are counted)",
+                    input.name(),
+                    read.bytes
+                ),
+            ));
+        }
+        if !bom_checked && (buf.len() >= 3 || at_end) {
+            bom_checked = true;
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+        }
+        if skipping {
+            match memchr::memchr(b'\n', &buf) {
+                Some(n) => {
+                    buf.drain(..=n);
+                    skipping = false;
+                }
+                None => buf.clear(),
+            }
+            continue;
+        }
+        if parser.is_none() {
+            match prelude(&buf, at_end) {
+                Some(mut pre) => match start(&mut pre, input, config, forced) {
+                    Ok(Some((format, p))) => {
+                        read.format = Some(format);
+                        parser = Some(p);
+                        if pre.header.is_some() {
+                            batch.add_prelude(pre.blank, 1);
+                            buf.drain(..pre.len.min(buf.len()));
+                        }
+                    }
+                    Ok(None) => {
+                        batch.add_prelude(pre.blank, 0);
+                        buf.clear();
+                        continue;
+                    }
+                    Err(e) => {
+                        read.error = Some(e);
+                        return read;
+                    }
+                },
+                None if buf.len() > give_up => {
+                    // The first non-blank line is over the limit: count the
+                    // blank lines before it, reject it, and look again after.
+                    let blank = leading_blank_lines(&mut buf);
+                    batch.add_prelude(blank, 0);
+                    if buf.len() > give_up {
+                        batch.reject_unread(&buf[..give_up], index);
+                        buf.clear();
+                        skipping = true;
+                    }
+                    continue;
+                }
+                None => continue,
+            }
+        }
+        let Some(p) = &parser else { continue };
+        let complete = if at_end {
+            buf.len()
+        } else {
+            memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1)
+        };
+        if complete == 0 {
+            if buf.len() > give_up {
+                batch.reject_unread(&buf[..give_up], index);
+                buf.clear();
+                skipping = true;
+            }
+            continue;
+        }
+        batch.add_lines(&buf[..complete], p, rules, index);
+        buf.drain(..complete);
+        if batch.events.len() >= 1 << 16 {
+            read.batches
+                .push(std::mem::replace(&mut batch, Batch::new()));
+        }
+    }
+    read.batches.push(batch);
+    read
+}
+
+/// Reads up to one more block into `buf`.
+fn fill(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    block: usize,
+    at_end: &mut bool,
+    total: &mut u64,
+) -> std::io::Result<()> {
+    let want = buf.len() + block;
+    while buf.len() < want && !*at_end {
+        let old = buf.len();
+        buf.resize(want, 0);
+        let got = reader.read(&mut buf[old..]);
+        buf.truncate(old + *got.as_ref().unwrap_or(&0));
+        match got {
+            Ok(0) => *at_end = true,
+            Ok(n) => {
+                *total += n as u64;
+                PROGRESS.fetch_add(n as u64, Ordering::Relaxed);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *at_end = true;
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the complete blank lines at the front of `buf`, counting them.
+fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
+    let mut pos = 0;
+    let mut blank = 0;
+    while let Some(n) = memchr::memchr(b'\n', &buf[pos..]) {
+        if !trim(&buf[pos..pos + n]).is_empty() {
+            break;
+        }
+        blank += 1;
+        pos += n + 1;
+    }
+    buf.drain(..pos);
+    blank
+}
+
+/// Merges batches (in input order) into one event vector with global
+/// symbols, then sorts it into timelines.
+fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
+    let mut tables = Tables::new();
+    let mut maps = Vec::with_capacity(batches.len());
+    for (_, batch) in &batches {
+        let local = &batch.tables;
+        let identities: Vec<Sym> = (0..local.identities.len() as Sym)
+            .map(|s| tables.identities.intern(local.identities.get(s)))
+            .collect();
+        let mut systems = Vec::with_capacity(local.systems.len());
+        for s in 0..local.systems.len() as Sym {
+            let g = tables.systems.intern(local.systems.get(s));
+            systems.push(u8::try_from(g).map_err(|_| {
+                Error::new(
+                    ErrorKind::Data,
+                    "more than 255 distinct systems in the input: map `system` to a coarser field",
+                )
+            })?);
+        }
+        let records: Vec<Sym> = (0..local.records.len() as Sym)
+            .map(|s| tables.records.intern(local.records.get(s)))
+            .collect();
+        let clients: Vec<Sym> = (0..local.client_count() as Sym)
+            .map(|c| {
+                let (ip, agent, session) = local.client_parts(c);
+                tables.intern_client(ip, agent, session)
+            })
+            .collect();
+        maps.push((identities, systems, records, clients));
+    }
+    // Identities are renumbered in name order so timelines come out sorted
+    // by name whatever the input order.
+    let rank = tables.identities.ranks();
+    tables.identities = tables.identities.renumbered(&rank);
+
+    let total: usize = batches.iter().map(|(_, b)| b.events.len()).sum();
+    let mut events = Vec::with_capacity(total);
+    for ((base, batch), (identities, systems, records, clients)) in batches.into_iter().zip(maps) {
+        events.extend(batch.events.iter().map(|e| Event {
+            identity: rank[identities[e.identity as usize] as usize],
+            client: clients[e.client as usize],
+            system: systems[e.system as usize],
+            record: match e.record.as_string() {
+                Some(s) => Record::string(records[s as usize]),
+                None => e.record,
+            },
+            line: (base + e.line as u64).min(u32::MAX as u64) as u32,
+            ..*e
+        }));
+    }
+    events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+    Ok((events, tables))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_newline_aligned_and_covers() {
+        let text = b"aa\nbbbb\n\ncc\nd";
+        for target in 1..16 {
+            let ranges = split(text, target);
+            assert_eq!(ranges.first().unwrap().start, 0);
+            assert_eq!(ranges.last().unwrap().end, text.len());
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert_eq!(text[w[0].end - 1], b'\n');
+            }
+        }
+        assert!(split(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn prelude_skips_bom_and_blanks() {
+        let p = prelude(b"\xEF\xBB\xBF\n  \r\nts,account\r\n1,a\n", false).unwrap();
+        assert_eq!(p.blank, 2);
+        assert_eq!(p.header, Some(&b"ts,account"[..]));
+        assert!(prelude(b"\n\nts", false).is_none());
+        let p = prelude(b"\n\n", true).unwrap();
+        assert_eq!((p.blank, p.first), (2, None));
+    }
+}

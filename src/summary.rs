@@ -1,0 +1,212 @@
+//! The scan summary: the account of every line, per file and in total, the
+//! first rejected lines, identities and the time span. Everything here is
+//! deterministic (identical for any thread count, chunk size or input
+//! path); wall time and rates live apart in [`Timing`].
+
+use crate::event::{Event, Tables};
+use crate::format::Format;
+use crate::tally::{Counts, Example, Examples, Reason};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One input's account.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileSummary {
+    /// The input's name.
+    pub path: String,
+    /// Its format, once known.
+    pub format: Option<Format>,
+    /// Its line counts.
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Rejected lines by reason (non-zero reasons only).
+    pub rejected: BTreeMap<&'static str, u64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+impl FileSummary {
+    /// A file's summary.
+    pub fn new(
+        path: String,
+        format: Option<Format>,
+        counts: Counts,
+        error: Option<String>,
+    ) -> Self {
+        FileSummary {
+            path,
+            format,
+            rejected: by_reason(&counts),
+            counts,
+            error,
+        }
+    }
+}
+
+fn by_reason(counts: &Counts) -> BTreeMap<&'static str, u64> {
+    Reason::ALL
+        .iter()
+        .filter(|r| counts.rejected[**r as usize] > 0)
+        .map(|r| (r.key(), counts.rejected[*r as usize]))
+        .collect()
+}
+
+/// The whole scan's account.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    /// Inputs scanned (or attempted).
+    pub files: usize,
+    /// Totals over all inputs.
+    #[serde(flatten)]
+    pub total: Counts,
+    /// Rejected lines in all.
+    pub rejected_total: u64,
+    /// Rejected lines by reason.
+    pub rejected: BTreeMap<&'static str, u64>,
+    /// The first rejected lines of each reason.
+    pub examples: Vec<Example>,
+    /// Distinct identities.
+    pub identities: usize,
+    /// Distinct clients (ip, user agent, session).
+    pub clients: usize,
+    /// Earliest event time (RFC 3339 UTC).
+    pub first: Option<String>,
+    /// Latest event time.
+    pub last: Option<String>,
+    /// Each input's account.
+    pub per_file: Vec<FileSummary>,
+}
+
+impl Summary {
+    /// Builds the summary of a scan.
+    pub fn new(
+        files: Vec<FileSummary>,
+        examples: Examples,
+        events: &[Event],
+        tables: &Tables,
+    ) -> Summary {
+        let mut total = Counts::default();
+        for f in &files {
+            total += &f.counts;
+        }
+        let first = events.iter().map(|e| e.time).min();
+        let last = events.iter().map(|e| e.time).max();
+        Summary {
+            files: files.len(),
+            rejected_total: total.rejected_total(),
+            rejected: by_reason(&total),
+            total,
+            examples: examples.iter().cloned().collect(),
+            identities: tables.identities.len(),
+            clients: tables.client_count(),
+            first: first.map(crate::time::format),
+            last: last.map(crate::time::format),
+            per_file: files,
+        }
+    }
+
+    /// The summary for people (stderr).
+    pub fn render(&self, timing: Option<&Timing>) -> String {
+        let t = &self.total;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "scanned {} file{}, {} bytes: {} lines = {} events + {} rejected + {} blank + {} header",
+            self.files,
+            if self.files == 1 { "" } else { "s" },
+            group(t.bytes),
+            group(t.lines),
+            group(t.events),
+            group(self.rejected_total),
+            group(t.blank),
+            group(t.headers),
+        );
+        for (reason, n) in &self.rejected {
+            let r = Reason::ALL
+                .iter()
+                .find(|r| r.key() == *reason)
+                .expect("known reason");
+            let _ = writeln!(s, "  rejected {:>10}  {}", group(*n), r.describe());
+        }
+        for ex in &self.examples {
+            let _ = writeln!(
+                s,
+                "  {}:{}: {}: {}",
+                ex.path,
+                ex.line,
+                ex.reason.describe(),
+                ex.excerpt
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{} identities ({} lines used the ip for want of an account), {} clients, from {} to {}",
+            group(self.identities as u64),
+            group(t.ip_fallback),
+            group(self.clients as u64),
+            self.first.as_deref().unwrap_or("-"),
+            self.last.as_deref().unwrap_or("-"),
+        );
+        for f in self.per_file.iter().filter(|f| f.error.is_some()) {
+            let _ = writeln!(s, "error: {}", f.error.as_deref().unwrap_or_default());
+        }
+        if let Some(timing) = timing {
+            let _ = writeln!(
+                s,
+                "{:.3} s, {:.0} MB/s, {} events/s",
+                timing.seconds,
+                timing.mb_per_s,
+                group(timing.events_per_s as u64)
+            );
+        }
+        s
+    }
+}
+
+/// Wall time and rates of one run: not deterministic, kept apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    /// Wall seconds.
+    pub seconds: f64,
+    /// Input megabytes (10^6) per second.
+    pub mb_per_s: f64,
+    /// Events per second.
+    pub events_per_s: f64,
+}
+
+impl Timing {
+    /// Rates of a scan of `summary` that took `seconds`.
+    pub fn new(summary: &Summary, seconds: f64) -> Timing {
+        let s = seconds.max(1e-9);
+        Timing {
+            seconds,
+            mb_per_s: summary.total.bytes as f64 / 1e6 / s,
+            events_per_s: summary.total.events as f64 / s,
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(super::group(0), "0");
+        assert_eq!(super::group(999), "999");
+        assert_eq!(super::group(1000), "1,000");
+        assert_eq!(super::group(1234567), "1,234,567");
+    }
+}

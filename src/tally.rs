@@ -1,0 +1,269 @@
+//! Every line accounted for: `lines = events + rejected + blank + headers`,
+//! with rejections counted by [`Reason`] and the first few of each kept as
+//! [`Example`]s. Counts merge by addition, so per-chunk tallies are plain
+//! owned data and the merge order (input order) fixes which examples are
+//! "first".
+
+use serde::Serialize;
+use std::ops::AddAssign;
+
+/// Why a line was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// Not one well-formed JSON object.
+    InvalidJson,
+    /// No time field.
+    MissingTime,
+    /// A time field in no accepted form.
+    BadTime,
+    /// No account and no ip (or none of the identity's parts).
+    MissingIdentity,
+    /// A CSV record with more or fewer cells than the header.
+    CsvColumns,
+    /// An unterminated or misplaced quote in a CSV record.
+    CsvQuote,
+    /// A line that is not combined log format.
+    ClfMismatch,
+    /// Invalid UTF-8 in the identity.
+    InvalidUtf8,
+    /// A line over `input.max_line` bytes.
+    TooLong,
+    /// A NUL byte in the line.
+    NulByte,
+    /// A numeric field (record aside) that is not a number.
+    BadNumber,
+    /// More than 255 distinct systems.
+    TooManySystems,
+}
+
+impl Reason {
+    /// Number of reasons.
+    pub const COUNT: usize = 12;
+    /// All reasons, in order.
+    pub const ALL: [Reason; Reason::COUNT] = [
+        Reason::InvalidJson,
+        Reason::MissingTime,
+        Reason::BadTime,
+        Reason::MissingIdentity,
+        Reason::CsvColumns,
+        Reason::CsvQuote,
+        Reason::ClfMismatch,
+        Reason::InvalidUtf8,
+        Reason::TooLong,
+        Reason::NulByte,
+        Reason::BadNumber,
+        Reason::TooManySystems,
+    ];
+
+    /// The reason as people read it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::InvalidJson => "invalid JSON",
+            Reason::MissingTime => "missing time",
+            Reason::BadTime => "unparseable time",
+            Reason::MissingIdentity => "missing identity",
+            Reason::CsvColumns => "CSV column count differs from the header",
+            Reason::CsvQuote => "CSV quoting",
+            Reason::ClfMismatch => "not combined log format",
+            Reason::InvalidUtf8 => "invalid UTF-8 in a required field",
+            Reason::TooLong => "line over the length limit",
+            Reason::NulByte => "NUL byte",
+            Reason::BadNumber => "unparseable number",
+            Reason::TooManySystems => "more than 255 systems",
+        }
+    }
+
+    /// The stable machine name (as in the summary JSON).
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::InvalidJson => "invalid-json",
+            Reason::MissingTime => "missing-time",
+            Reason::BadTime => "bad-time",
+            Reason::MissingIdentity => "missing-identity",
+            Reason::CsvColumns => "csv-columns",
+            Reason::CsvQuote => "csv-quote",
+            Reason::ClfMismatch => "clf-mismatch",
+            Reason::InvalidUtf8 => "invalid-utf8",
+            Reason::TooLong => "too-long",
+            Reason::NulByte => "nul-byte",
+            Reason::BadNumber => "bad-number",
+            Reason::TooManySystems => "too-many-systems",
+        }
+    }
+}
+
+/// How many examples of each reason are kept.
+pub const EXAMPLES_PER_REASON: usize = 5;
+/// Longest excerpt of a rejected line, in bytes of the original line.
+pub const EXCERPT_BYTES: usize = 120;
+
+/// Line counts of a chunk, a file or a scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines that became events.
+    pub events: u64,
+    /// Empty or whitespace-only lines.
+    pub blank: u64,
+    /// CSV header rows.
+    pub headers: u64,
+    /// Rejected lines, by reason (indexed by `Reason as usize`).
+    #[serde(skip)]
+    pub rejected: [u64; Reason::COUNT],
+    /// Events whose identity fell back from the account to the ip.
+    pub ip_fallback: u64,
+}
+
+impl Counts {
+    /// All rejected lines.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.iter().sum()
+    }
+
+    /// Whether `lines = events + rejected + blank + headers` holds.
+    pub fn balanced(&self) -> bool {
+        self.lines == self.events + self.rejected_total() + self.blank + self.headers
+    }
+}
+
+impl AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, o: &Counts) {
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.events += o.events;
+        self.blank += o.blank;
+        self.headers += o.headers;
+        for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
+            *a += b;
+        }
+        self.ip_fallback += o.ip_fallback;
+    }
+}
+
+/// A rejected line, as shown to people: `file:line: reason: excerpt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Example {
+    /// The input's index in the scan's file list.
+    #[serde(skip)]
+    pub file: u16,
+    /// The input's name.
+    pub path: String,
+    /// 1-based line number.
+    pub line: u64,
+    /// Why it was rejected.
+    pub reason: Reason,
+    /// The start of the line, control and non-UTF-8 bytes escaped.
+    pub excerpt: String,
+}
+
+/// The first [`EXAMPLES_PER_REASON`] examples of each reason.
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    by_reason: [Vec<Example>; Reason::COUNT],
+}
+
+impl Examples {
+    /// Whether another example of `reason` is wanted.
+    pub fn wants(&self, reason: Reason) -> bool {
+        self.by_reason[reason as usize].len() < EXAMPLES_PER_REASON
+    }
+
+    /// Keeps `example` if fewer than the limit are kept for its reason.
+    pub fn push(&mut self, example: Example) {
+        if self.wants(example.reason) {
+            self.by_reason[example.reason as usize].push(example);
+        }
+    }
+
+    /// Appends `later`'s examples (from later input) as far as the limit
+    /// allows.
+    pub fn extend(&mut self, later: Examples) {
+        for list in later.by_reason {
+            for example in list {
+                self.push(example);
+            }
+        }
+    }
+
+    /// Shifts line numbers by `base` and names the file.
+    pub fn locate(&mut self, base: u64, path: &str) {
+        for ex in self.by_reason.iter_mut().flatten() {
+            ex.line += base;
+            ex.path = path.to_string();
+        }
+    }
+
+    /// All examples, by reason then line.
+    pub fn iter(&self) -> impl Iterator<Item = &Example> {
+        self.by_reason.iter().flatten()
+    }
+
+    /// The earliest example in input order, if any.
+    pub fn first(&self) -> Option<&Example> {
+        self.iter().min_by_key(|e| (e.file, e.line))
+    }
+}
+
+/// The excerpt of a rejected line: at most [`EXCERPT_BYTES`] bytes, with
+/// control bytes and invalid UTF-8 escaped as `\xNN`.
+pub fn excerpt(line: &[u8]) -> String {
+    let cut = &line[..line.len().min(EXCERPT_BYTES)];
+    let mut out = String::with_capacity(cut.len() + 8);
+    for chunk in cut.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if line.len() > EXCERPT_BYTES {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_escapes_and_cuts() {
+        assert_eq!(excerpt(b"a\x00b\xffc\td"), "a\\x00b\\xffc\\x09d");
+        let long = vec![b'x'; 500];
+        let e = excerpt(&long);
+        assert!(e.ends_with('…'));
+        assert_eq!(e.chars().count(), EXCERPT_BYTES + 1);
+    }
+
+    #[test]
+    fn examples_keep_the_first_five_in_order() {
+        let mut a = Examples::default();
+        let ex = |line| Example {
+            file: 0,
+            path: String::new(),
+            line,
+            reason: Reason::BadTime,
+            excerpt: String::new(),
+        };
+        for l in 1..=3 {
+            a.push(ex(l));
+        }
+        let mut b = Examples::default();
+        for l in 10..=14 {
+            b.push(ex(l));
+        }
+        a.extend(b);
+        let lines: Vec<u64> = a.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [1, 2, 3, 10, 11]);
+        assert_eq!(a.first().unwrap().line, 1);
+    }
+}
