@@ -190,25 +190,29 @@ fn read_file(
     }
 }
 
-/// The lines before the data: blank lines, then (for CSV) the header.
+/// Where a file's data starts: the first non-blank line within the line
+/// limit decides the format (and is the header of a CSV file). Lines before
+/// it (blank or over-long) are counted by the first batch like any others.
 struct Prelude<'a> {
-    /// Bytes consumed, BOM included.
-    len: usize,
-    blank: u64,
-    header: Option<&'a [u8]>,
-    /// The first non-blank line, from which the format was detected.
+    /// Length of the byte-order mark, if any.
+    bom: usize,
+    /// Offset of the first line.
+    start: usize,
+    /// Offset just past the first line's line end.
+    end: usize,
+    /// The first line, without its line end; `None` when there is none.
     first: Option<&'a [u8]>,
 }
 
-/// Finds the first non-blank line of `bytes` (complete lines only unless
-/// `at_end`). `None` when more bytes are needed.
-fn prelude(bytes: &[u8], at_end: bool) -> Option<Prelude<'_>> {
-    let mut pos = if bytes.starts_with(b"\xEF\xBB\xBF") {
+/// Finds the first non-blank line within `max_line` bytes (complete lines
+/// only unless `at_end`). `None` when more bytes are needed.
+fn prelude(bytes: &[u8], at_end: bool, max_line: usize) -> Option<Prelude<'_>> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
-    let mut blank = 0;
+    let mut pos = bom;
     loop {
         let rest = &bytes[pos..];
         let (line, next) = match memchr::memchr(b'\n', rest) {
@@ -216,68 +220,58 @@ fn prelude(bytes: &[u8], at_end: bool) -> Option<Prelude<'_>> {
             None if at_end && !rest.is_empty() => (rest, bytes.len()),
             None if at_end => {
                 return Some(Prelude {
-                    len: bytes.len(),
-                    blank,
-                    header: None,
+                    bom,
+                    start: bytes.len(),
+                    end: bytes.len(),
                     first: None,
                 })
             }
             None => return None,
         };
-        if trim(line).is_empty() {
-            blank += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if trim(line).is_empty() || line.len() > max_line {
             pos = next;
             continue;
         }
         return Some(Prelude {
-            len: pos,
-            blank,
-            header: Some(line.strip_suffix(b"\r").unwrap_or(line)),
+            bom,
+            start: pos,
+            end: next,
             first: Some(line),
         });
     }
 }
 
-/// Decides the format and builds the parser from the first non-blank line.
-/// For CSV the prelude then also consumes the header line.
-fn start<'a>(
-    pre: &mut Prelude<'a>,
+/// Decides the format and builds the parser from the first line. A file
+/// with no usable line gets the NDJSON parser, which none of its lines
+/// (blank or over-long) will reach, and no format.
+fn start(
+    pre: &Prelude,
+    bytes: &[u8],
     input: &Input,
     config: &Config,
     forced: Option<Format>,
-) -> Result<Option<(Format, Parser)>> {
+) -> Result<(Option<Format>, Parser)> {
     let Some(first) = pre.first else {
-        return Ok(None);
+        let parser = Parser::new(Format::Ndjson, config, None)
+            .map_err(|e| Error::new(ErrorKind::Data, e))?;
+        return Ok((None, parser));
     };
-    let format = match forced.or_else(|| Format::detect(first)) {
-        Some(f) => f,
-        None => return Err(Error::new(
-            ErrorKind::Data,
-            format!(
-                "{}:{}: cannot tell the format from this line (use --format ndjson|csv|clf): {}",
-                input.name(),
-                pre.blank + 1,
-                crate::tally::excerpt(first)
-            ),
-        )),
-    };
-    let header = if format.has_header() {
-        pre.header
-    } else {
-        None
-    };
-    let parser = Parser::new(format, config, header).map_err(|e| {
+    let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
+    let format = forced.or_else(|| Format::detect(first)).ok_or_else(|| {
         Error::new(
             ErrorKind::Data,
-            format!("{}:{}: {e}", input.name(), pre.blank + 1),
+            format!(
+                "{}:{line_no}: cannot tell the format from this line (use --format ndjson|csv|clf): {}",
+                input.name(),
+                crate::tally::excerpt(first)
+            ),
         )
     })?;
-    if format.has_header() {
-        pre.len += first.len() + 1;
-    } else {
-        pre.header = None;
-    }
-    Ok(Some((format, parser)))
+    let header = format.has_header().then_some(first);
+    let parser = Parser::new(format, config, header)
+        .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
+    Ok((Some(format), parser))
 }
 
 fn read_mapped(
@@ -295,37 +289,26 @@ fn read_mapped(
         bytes: bytes.len() as u64,
         error: None,
     };
-    let mut pre = prelude(bytes, true).expect("at end");
-    let (format, parser) = match start(&mut pre, input, config, forced) {
-        Ok(Some(fp)) => fp,
-        Ok(None) => {
-            let mut b = Batch::new();
-            b.add_prelude(pre.blank, 0);
-            read.batches.push(b);
-            return read;
-        }
+    let pre = prelude(bytes, true, rules.max_line()).expect("complete at end");
+    let (format, parser) = match start(&pre, bytes, input, config, forced) {
+        Ok(fp) => fp,
         Err(e) => {
             read.error = Some(e);
             return read;
         }
     };
-    read.format = Some(format);
-    let mut head = Batch::new();
-    head.add_prelude(
-        pre.blank * pre.header.is_some() as u64,
-        pre.header.is_some() as u64,
-    );
-    // Blank lines before data (not a header) are counted by the first batch.
-    let body_start = if pre.header.is_some() {
-        pre.len.min(bytes.len())
-    } else if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
+    read.format = format;
+    let body = if format.is_some_and(Format::has_header) {
+        let mut head = Batch::new();
+        head.add_lines(&bytes[pre.bom..pre.start], &parser, rules, index);
+        head.add_prelude(0, 1);
+        read.batches.push(head);
+        &bytes[pre.end..]
     } else {
-        0
+        &bytes[pre.bom..]
     };
-    let body = &bytes[body_start..];
     let chunks = split(body, options.chunk_size);
-    let mut batches: Vec<Batch> = chunks
+    let batches: Vec<Batch> = chunks
         .into_par_iter()
         .map(|range| {
             let mut b = Batch::new();
@@ -334,10 +317,7 @@ fn read_mapped(
             b
         })
         .collect();
-    if head.counts.lines > 0 {
-        batches.insert(0, head);
-    }
-    read.batches = batches;
+    read.batches.extend(batches);
     read
 }
 
@@ -377,7 +357,9 @@ fn read_stream(
         bytes: 0,
         error: None,
     };
-    let block = options.chunk_size.clamp(1, 1 << 24);
+    // Streams read at least a page at a time: a 1-byte chunk size (used to
+    // test chunk invariance of mapped input) would only slow them down.
+    let block = options.chunk_size.clamp(4096, 1 << 24);
     // Past this many bytes without a line end, the line is over the limit
     // (and longer than an excerpt, so its excerpt reads as mapped input's).
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
@@ -387,6 +369,8 @@ fn read_stream(
     let mut bom_checked = false;
     // While dropping the rest of an over-long line.
     let mut skipping = false;
+    // Bytes of `buf` known to hold no line end: each byte is searched once.
+    let mut searched = 0;
     let mut batch = Batch::new();
     while !(at_end && buf.is_empty()) {
         if let Err(e) = fill(&mut reader, &mut buf, block, &mut at_end, &mut read.bytes) {
@@ -413,23 +397,20 @@ fn read_stream(
                 }
                 None => buf.clear(),
             }
+            searched = 0;
             continue;
         }
         if parser.is_none() {
-            match prelude(&buf, at_end) {
-                Some(mut pre) => match start(&mut pre, input, config, forced) {
-                    Ok(Some((format, p))) => {
-                        read.format = Some(format);
-                        parser = Some(p);
-                        if pre.header.is_some() {
-                            batch.add_prelude(pre.blank, 1);
-                            buf.drain(..pre.len.min(buf.len()));
+            match prelude(&buf, at_end, rules.max_line()) {
+                Some(pre) => match start(&pre, &buf, input, config, forced) {
+                    Ok((format, p)) => {
+                        read.format = format;
+                        if format.is_some_and(Format::has_header) {
+                            batch.add_lines(&buf[..pre.start], &p, rules, index);
+                            batch.add_prelude(0, 1);
+                            buf.drain(..pre.end);
                         }
-                    }
-                    Ok(None) => {
-                        batch.add_prelude(pre.blank, 0);
-                        buf.clear();
-                        continue;
+                        parser = Some(p);
                     }
                     Err(e) => {
                         read.error = Some(e);
@@ -437,8 +418,9 @@ fn read_stream(
                     }
                 },
                 None if buf.len() > give_up => {
-                    // The first non-blank line is over the limit: count the
-                    // blank lines before it, reject it, and look again after.
+                    // The first non-blank line is over the limit and not yet
+                    // complete: count the blank lines before it, reject it,
+                    // and look for the first line again after it.
                     let blank = leading_blank_lines(&mut buf);
                     batch.add_prelude(blank, 0);
                     if buf.len() > give_up {
@@ -446,6 +428,7 @@ fn read_stream(
                         buf.clear();
                         skipping = true;
                     }
+                    searched = 0;
                     continue;
                 }
                 None => continue,
@@ -455,18 +438,21 @@ fn read_stream(
         let complete = if at_end {
             buf.len()
         } else {
-            memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1)
+            memchr::memrchr(b'\n', &buf[searched..]).map_or(0, |n| searched + n + 1)
         };
         if complete == 0 {
+            searched = buf.len();
             if buf.len() > give_up {
                 batch.reject_unread(&buf[..give_up], index);
                 buf.clear();
+                searched = 0;
                 skipping = true;
             }
             continue;
         }
         batch.add_lines(&buf[..complete], p, rules, index);
         buf.drain(..complete);
+        searched = 0;
         if batch.events.len() >= 1 << 16 {
             read.batches
                 .push(std::mem::replace(&mut batch, Batch::new()));
@@ -596,12 +582,14 @@ mod tests {
     }
 
     #[test]
-    fn prelude_skips_bom_and_blanks() {
-        let p = prelude(b"\xEF\xBB\xBF\n  \r\nts,account\r\n1,a\n", false).unwrap();
-        assert_eq!(p.blank, 2);
-        assert_eq!(p.header, Some(&b"ts,account"[..]));
-        assert!(prelude(b"\n\nts", false).is_none());
-        let p = prelude(b"\n\n", true).unwrap();
-        assert_eq!((p.blank, p.first), (2, None));
+    fn prelude_skips_bom_blanks_and_long_lines() {
+        let text = b"\xEF\xBB\xBF\n  \r\nxxxxxxxxxxx\nts,account\r\n1,a\n";
+        let p = prelude(text, false, 10).unwrap();
+        assert_eq!(p.bom, 3);
+        assert_eq!(p.first, Some(&b"ts,account"[..]));
+        assert_eq!(&text[p.end..], b"1,a\n");
+        assert!(prelude(b"\n\nts", false, 9).is_none());
+        let p = prelude(b"\n\n", true, 9).unwrap();
+        assert_eq!(p.first, None);
     }
 }

@@ -1,1 +1,7 @@
+//! Integration tests, built as one binary.
 
+mod util;
+
+mod bad_input;
+mod cli;
+mod invariance;

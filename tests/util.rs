@@ -1,0 +1,91 @@
+//! The tester: runs a case through every code path (thread counts, chunk
+//! sizes, mapped and streamed input) and requires identical output.
+
+use scrapewatch::input::Input;
+use scrapewatch::scan::{scan, Options, Scan};
+use scrapewatch::Config;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The repository's data folder.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
+}
+
+/// Everything a scan produced that must not depend on how it ran: the
+/// summary JSON and every event, rendered with its strings.
+pub fn render(scan: &Scan) -> String {
+    let mut out = serde_json::to_string_pretty(&scan.summary).unwrap();
+    out.push('\n');
+    for e in &scan.events {
+        let t = &scan.tables;
+        let (ip, agent, session) = t.client_parts(e.client);
+        writeln!(
+            out,
+            "{} {} {} {} {} {} {} p{} r{} b{} s{} {} {}:{}",
+            t.identities.text(e.identity),
+            e.time,
+            String::from_utf8_lossy(ip),
+            String::from_utf8_lossy(agent),
+            String::from_utf8_lossy(session),
+            t.systems.text(e.system as u32),
+            e.action.name(),
+            e.page,
+            t.record_text(e.record),
+            e.bytes,
+            e.status,
+            e.rows,
+            scan.paths[e.file as usize],
+            e.line
+        )
+        .unwrap();
+    }
+    for e in &scan.errors {
+        writeln!(out, "error: {e}").unwrap();
+    }
+    out
+}
+
+/// The ways a scan can run.
+pub fn paths() -> Vec<Options> {
+    let mut all = Vec::new();
+    for threads in [1, 2, 4] {
+        for chunk_size in [1, 7, 64, 1000, 4 << 20] {
+            for mmap in [true, false] {
+                all.push(Options {
+                    threads,
+                    chunk_size,
+                    mmap,
+                    strict: false,
+                });
+            }
+        }
+    }
+    all
+}
+
+/// Scans `files` every way and asserts the rendered output is identical;
+/// returns the scan of the default way.
+pub fn scan_every_way(files: &[PathBuf], config: &Config) -> Scan {
+    let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
+    let reference = scan(config, &inputs, &Options::default()).unwrap();
+    let expected = render(&reference);
+    for options in paths() {
+        let got = render(&scan(config, &inputs, &options).unwrap());
+        assert!(
+            got == expected,
+            "output differs with {options:?}\n--- expected\n{expected}\n--- got\n{got}"
+        );
+    }
+    reference
+}
+
+/// Runs the binary.
+pub fn run(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
+        .args(args)
+        .output()
+        .unwrap()
+}
