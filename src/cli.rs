@@ -21,6 +21,8 @@ pub enum Command {
     Scan(crate::cmd::scan::ScanArgs),
     /// Print the configuration: the annotated defaults, or the effective one.
     Config(crate::cmd::config::ConfigArgs),
+    /// Write a realistic contest's access log with watchlist and labels.
+    Generate(crate::cmd::generate::GenerateArgs),
 }
 
 /// Line formats on the command line.

@@ -26,6 +26,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod format;
+pub mod generate;
 pub mod input;
 pub mod intern;
 pub mod scan;

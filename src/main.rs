@@ -14,6 +14,7 @@ fn main() {
     let result = match cli.command {
         cli::Command::Scan(args) => cmd::scan::run(args),
         cli::Command::Config(args) => cmd::config::run(args),
+        cli::Command::Generate(args) => cmd::generate::run(args),
     };
     let code = match result {
         Ok(code) => code,
