@@ -63,8 +63,8 @@ pub struct ScanOptions {
     /// Stop at the first rejected line (exit status 3).
     #[arg(long)]
     pub strict: bool,
-    /// Bytes per parallel chunk (for tests of chunk-size invariance).
-    #[arg(long, hide = true, default_value_t = 4 << 20)]
+    /// Bytes per parallel chunk (for tests of chunk-size invariance); 0: auto.
+    #[arg(long, hide = true, default_value_t = 0)]
     pub chunk_size: usize,
 }
 
@@ -86,7 +86,7 @@ impl ScanOptions {
     pub fn options(&self) -> Options {
         Options {
             threads: self.threads,
-            chunk_size: self.chunk_size.max(1),
+            chunk_size: self.chunk_size,
             mmap: !self.no_mmap,
             strict: self.strict,
         }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::hash::BuildHasher;
 
 /// One access event. See the module docs for the field widths.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Event {
     /// UTC milliseconds.
     pub time: Millis,
@@ -47,6 +47,12 @@ pub struct Event {
 /// interned string (top bit set), or none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Record(pub u32);
+
+impl Default for Record {
+    fn default() -> Record {
+        Record::NONE
+    }
+}
 
 impl Record {
     /// No record.
@@ -82,7 +88,7 @@ impl Record {
 }
 
 /// The canonical actions every format's action words are mapped to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum Action {
@@ -97,6 +103,7 @@ pub enum Action {
     /// Authentication.
     Login,
     /// Anything else (static assets included).
+    #[default]
     Other,
 }
 

@@ -204,6 +204,32 @@ impl Map {
         &self.map
     }
 
+    /// Tells the kernel the process is done with `range` of the file: its
+    /// pages leave this process's resident set (they stay in the page
+    /// cache). Parsed chunks are released so that a scan holds its events,
+    /// not a second copy of its input.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        let page = guard::page_size();
+        // Only whole pages inside the range, so neighbouring chunks that are
+        // still being read keep theirs.
+        let start = range.start.div_ceil(page) * page;
+        let end = range.end / page * page;
+        if start < end {
+            // SAFETY: the map is a read-only, shared mapping of a file; after
+            // DONTNEED a later access re-reads the page from the file, so no
+            // read can observe anything but file contents. No reference into
+            // the range outlives this call in the scan (chunks are released
+            // after they are parsed).
+            unsafe {
+                let _ = self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    start,
+                    end - start,
+                );
+            }
+        }
+    }
+
     /// Whether the file was truncated or resized while mapped: a fault was
     /// caught, or its size now differs from the mapped length.
     pub fn changed(&self) -> Option<String> {
@@ -275,6 +301,12 @@ pub mod guard {
             STARTS[self.slot].store(0, Ordering::Release);
             LENS[self.slot].store(0, Ordering::Release);
         }
+    }
+
+    /// The page size.
+    pub fn page_size() -> usize {
+        install();
+        PAGE.load(Ordering::Acquire)
     }
 
     fn install() {

@@ -23,7 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Options {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// Target bytes per chunk of a mapped file, and the read size of streams.
+    /// Target bytes per chunk of a mapped file, and the read size of
+    /// streams; 0 picks one from the input size and thread count.
     pub chunk_size: usize,
     /// Map regular files (else stream everything).
     pub mmap: bool,
@@ -35,7 +36,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             threads: 0,
-            chunk_size: 4 << 20,
+            chunk_size: 0,
             mmap: true,
             strict: false,
         }
@@ -71,6 +72,7 @@ pub static PROGRESS: AtomicU64 = AtomicU64::new(0);
 /// Scans `inputs`.
 pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
     if inputs.len() > u16::MAX as usize {
+        // (Event::file is 16 bits.)
         return Err(Error::config(format!(
             "{} inputs: at most {} can be scanned at once",
             inputs.len(),
@@ -175,7 +177,7 @@ fn read_file(
     match Source::open(input, options.mmap) {
         Err(e) => failed(e),
         Ok(Source::Mapped(map)) => {
-            let mut read = read_mapped(index, input, map.bytes(), config, forced, rules, options);
+            let mut read = read_mapped(index, input, &map, config, forced, rules, options);
             if let Some(msg) = map.changed() {
                 read.error = Some(Error::new(
                     ErrorKind::Io,
@@ -277,12 +279,13 @@ fn start(
 fn read_mapped(
     index: u16,
     input: &Input,
-    bytes: &[u8],
+    map: &crate::input::Map,
     config: &Config,
     forced: Option<Format>,
     rules: &Rules,
     options: &Options,
 ) -> FileRead {
+    let bytes = map.bytes();
     let mut read = FileRead {
         batches: Vec::new(),
         format: None,
@@ -307,18 +310,34 @@ fn read_mapped(
     } else {
         &bytes[pre.bom..]
     };
-    let chunks = split(body, options.chunk_size);
+    let chunks = split(body, chunk_size(options, body.len()));
+    let offset = body.as_ptr() as usize - bytes.as_ptr() as usize;
     let batches: Vec<Batch> = chunks
         .into_par_iter()
         .map(|range| {
             let mut b = Batch::new();
             b.add_lines(&body[range.clone()], &parser, rules, index);
+            map.release(offset + range.start..offset + range.end);
+            // Growth slack would otherwise stay until the merge: memory is
+            // budgeted at the event size, not twice it.
+            b.events.shrink_to_fit();
             PROGRESS.fetch_add(range.len() as u64, Ordering::Relaxed);
             b
         })
         .collect();
     read.batches.extend(batches);
     read
+}
+
+/// The chunk size: as asked, or about eight chunks per thread between 1
+/// and 32 MiB (fewer chunks intern fewer duplicate strings; enough of them
+/// keep every thread busy).
+fn chunk_size(options: &Options, len: usize) -> usize {
+    if options.chunk_size > 0 {
+        return options.chunk_size;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    (len / (threads * 8)).clamp(1 << 20, 32 << 20)
 }
 
 /// Newline-aligned ranges of about `target` bytes covering `bytes`.
@@ -359,7 +378,10 @@ fn read_stream(
     };
     // Streams read at least a page at a time: a 1-byte chunk size (used to
     // test chunk invariance of mapped input) would only slow them down.
-    let block = options.chunk_size.clamp(4096, 1 << 24);
+    let block = match options.chunk_size {
+        0 => 1 << 20,
+        n => n.clamp(4096, 1 << 24),
+    };
     // Past this many bytes without a line end, the line is over the limit
     // (and longer than an excerpt, so its excerpt reads as mapped input's).
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
@@ -507,6 +529,20 @@ fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
     blank
 }
 
+/// Sorts events into timelines, in place and in parallel. The order
+/// (identity, time, file, line) is packed into one integer that compares in
+/// two instructions: 32 bits of identity, 48 of milliseconds since the
+/// earliest event (8,900 years), 16 of file and 32 of line. (A counting
+/// sort on identity applied by in-place cycles was tried: the random
+/// swaps made the scan 20% slower.)
+fn sort_timelines(events: &mut [Event]) {
+    let t0 = events.iter().map(|e| e.time).min().unwrap_or(0);
+    events.par_sort_unstable_by_key(|e| {
+        let since = (e.time - t0) as u128 & ((1 << 48) - 1);
+        (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
+    });
+}
+
 /// Merges batches (in input order) into one event vector with global
 /// symbols, then sorts it into timelines.
 fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
@@ -543,6 +579,8 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
     let rank = tables.identities.ranks();
     tables.identities = tables.identities.renumbered(&rank);
 
+    // Batches are appended in input order and freed one by one, so the
+    // events are held once (plus one batch), then sorted in place.
     let total: usize = batches.iter().map(|(_, b)| b.events.len()).sum();
     let mut events = Vec::with_capacity(total);
     for ((base, batch), (identities, systems, records, clients)) in batches.into_iter().zip(maps) {
@@ -558,7 +596,7 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
             ..*e
         }));
     }
-    events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+    sort_timelines(&mut events);
     Ok((events, tables))
 }
 

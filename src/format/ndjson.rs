@@ -44,11 +44,17 @@ impl Node {
         }
     }
 
+    /// The target of `key`. Several field names share a length ("system",
+    /// "action", "record", "status"), so the first and last bytes are
+    /// compared before the whole key.
     #[inline]
     fn find(&self, key: &[u8]) -> Option<&Target> {
+        let (first, last) = (key.first()?, key.last()?);
         self.keys
             .iter()
-            .find(|(k, _)| k.len() == key.len() && **k == *key)
+            .find(|(k, _)| {
+                k.len() == key.len() && k[0] == *first && k[k.len() - 1] == *last && **k == *key
+            })
             .map(|(_, t)| t)
     }
 }
@@ -122,22 +128,40 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string after its opening quote: the contents and whether they hold
-    /// escapes.
+    /// escapes. Log strings are short, so a word-at-a-time scan (eight
+    /// bytes per step, no call) beats a vector search that must set up.
     #[inline]
     fn string(&mut self) -> Scan<(&'a [u8], bool)> {
         let start = self.i;
         let mut escaped = false;
+        let s = self.s;
+        let mut i = self.i;
         loop {
-            let at = memchr::memchr2(b'"', b'\\', &self.s[self.i..]).ok_or(())?;
-            let j = self.i + at;
-            if self.s[j] == b'"' {
-                self.i = j + 1;
-                return Ok((&self.s[start..j], escaped));
+            while i + 8 <= s.len() {
+                let word = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+                let hit = has_byte(word, b'"') | has_byte(word, b'\\');
+                if hit != 0 {
+                    i += (hit.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
             }
-            escaped = true;
-            self.i = j + 2;
-            if self.i > self.s.len() {
-                return Err(());
+            while i < s.len() && s[i] != b'"' && s[i] != b'\\' {
+                i += 1;
+            }
+            match s.get(i) {
+                Some(b'"') => {
+                    self.i = i + 1;
+                    return Ok((&s[start..i], escaped));
+                }
+                Some(_) => {
+                    escaped = true;
+                    i += 2;
+                    if i > s.len() {
+                        return Err(());
+                    }
+                }
+                None => return Err(()),
             }
         }
     }
@@ -272,6 +296,16 @@ impl<'a> Cursor<'a> {
             _ => self.atom(),
         }
     }
+}
+
+/// Bit 7 of each byte of the result is set where `word` holds `byte`
+/// (exact for the lowest match, which is the one used).
+#[inline]
+fn has_byte(word: u64, byte: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (LO * byte as u64);
+    x.wrapping_sub(LO) & !x & HI
 }
 
 /// Appends the unescaped form of JSON string contents to `out`. Invalid
