@@ -63,6 +63,13 @@ pub struct ScanOptions {
     /// Stop at the first rejected line (exit status 3).
     #[arg(long)]
     pub strict: bool,
+    /// Watchlist CSV: campaign, revoked, allow-listed accounts and watched
+    /// records (`account,kind,campaign,revoked_at,not_before,system,role`).
+    #[arg(long, value_name = "FILE")]
+    pub watchlist: Option<PathBuf>,
+    /// Parse and account only; run no detector.
+    #[arg(long)]
+    pub no_detect: bool,
     /// Bytes per parallel chunk (for tests of chunk-size invariance); 0: auto.
     #[arg(long, hide = true, default_value_t = 0)]
     pub chunk_size: usize,
@@ -80,6 +87,14 @@ impl ScanOptions {
             set.push(format!("identity.key={id}"));
         }
         Config::load(self.config.as_deref(), &set)
+    }
+
+    /// The watchlist, empty when none was named.
+    pub fn watchlist(&self) -> scrapewatch::Result<scrapewatch::watchlist::Watchlist> {
+        match &self.watchlist {
+            Some(p) => scrapewatch::watchlist::Watchlist::load(p),
+            None => Ok(Default::default()),
+        }
     }
 
     /// How the scan runs.

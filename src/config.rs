@@ -17,7 +17,199 @@ pub struct Config {
     pub input: InputConfig,
     /// What counts as one actor.
     pub identity: IdentityConfig,
+    /// Detector thresholds.
+    pub rules: Rules,
+    /// Per-role threshold overrides: `[overrides.ROLE.RULE]` tables with
+    /// any keys of `[rules.RULE]`.
+    pub overrides: BTreeMap<String, toml::Table>,
 }
+
+/// Every rule's thresholds. Durations are in seconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub struct Rules {
+    pub sequential_read: SequentialRead,
+    pub paged_search: PagedSearch,
+    pub distinct_volume: DistinctVolume,
+    pub export_volume: ExportVolume,
+    pub byte_volume: ByteVolume,
+    pub rate_absolute: RateAbsolute,
+    pub rate_baseline: RateBaseline,
+    pub rate_peer: RatePeer,
+    pub regularity: Regularity,
+    pub off_hours: OffHours,
+    pub embargo: Switch,
+    pub revoked: Switch,
+    pub shared_credential: SharedCredential,
+    pub watched_record: Switch,
+    pub coordinated: Coordinated,
+}
+
+macro_rules! rule_config {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty = $default:expr),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            /// Whether the rule runs.
+            pub enabled: bool,
+            $($(#[$fdoc])* pub $field: $ty,)*
+        }
+        impl Default for $name {
+            fn default() -> $name {
+                $name { enabled: true, $($field: $default,)* }
+            }
+        }
+    };
+}
+
+rule_config!(
+    /// `sequential-read`: records of one system read in id order.
+    SequentialRead {
+        /// Records in one run before it is a finding.
+        min_run: u64 = 200,
+        /// Largest id step that continues a run (deleted records leave gaps).
+        max_gap: u64 = 5,
+        /// Longest pause between two reads of a run.
+        max_pause: i64 = 600,
+    }
+);
+rule_config!(
+    /// `paged-search`: searches walking page 1, 2, 3...
+    PagedSearch {
+        /// Consecutive pages before it is a finding.
+        min_pages: u64 = 20,
+        /// Longest pause between two pages of a walk.
+        max_pause: i64 = 900,
+    }
+);
+rule_config!(
+    /// `distinct-volume`: distinct records read in a window.
+    DistinctVolume {
+        /// Window length.
+        window: i64 = 3600,
+        /// Distinct records in one window before it is a finding.
+        max_records: u64 = 600,
+        /// A second, longer window.
+        long_window: i64 = 86_400,
+        /// Distinct records in the long window.
+        long_max_records: u64 = 2000,
+    }
+);
+rule_config!(
+    /// `export-volume`: rows exported in a window.
+    ExportVolume {
+        /// Window length.
+        window: i64 = 3600,
+        /// Rows in one window before it is a finding.
+        max_rows: u64 = 50_000,
+    }
+);
+rule_config!(
+    /// `byte-volume`: bytes served in a window.
+    ByteVolume {
+        /// Window length.
+        window: i64 = 3600,
+        /// Bytes in one window before it is a finding.
+        max_bytes: u64 = 500_000_000,
+    }
+);
+rule_config!(
+    /// `rate-absolute`: events per minute, hour and day over a limit.
+    RateAbsolute {
+        /// Events in one minute.
+        per_minute: u64 = 60,
+        /// Events in one hour.
+        per_hour: u64 = 1000,
+        /// Events in one day.
+        per_day: u64 = 5000,
+    }
+);
+rule_config!(
+    /// `rate-baseline`: an hour far above the identity's own active hours.
+    RateBaseline {
+        /// Active hours of history needed before the rule can fire.
+        min_history: u64 = 10,
+        /// How many scaled MADs above the median an hour must be.
+        mads: f64 = 10.0,
+        /// Events in the hour, at least.
+        min_events: u64 = 60,
+    }
+);
+rule_config!(
+    /// `rate-peer`: the identity's busiest hour far above its peer group's.
+    RatePeer {
+        /// Peers needed for a comparison.
+        min_peers: u64 = 20,
+        /// The busiest hour must exceed the peers' 99th percentile by this factor.
+        factor: f64 = 4.0,
+        /// Events in the hour, at least.
+        min_events: u64 = 200,
+    }
+);
+rule_config!(
+    /// `regularity`: machine-like pacing (low variation of the gaps
+    /// between events), whatever the rate.
+    Regularity {
+        /// Consecutive gaps examined together.
+        min_events: u64 = 100,
+        /// Coefficient of variation (sd / mean of the gaps) below which the
+        /// pacing is machine-like.
+        max_cv: f64 = 0.35,
+        /// Gaps longer than this end a stretch (the identity stopped).
+        max_gap: i64 = 3600,
+    }
+);
+rule_config!(
+    /// `off-hours`: sustained activity at hours the identity does not use.
+    OffHours {
+        /// Days with activity needed to know the identity's hours.
+        min_days: u64 = 5,
+        /// An hour of the day is unusual when it, and every hour within
+        /// `margin_hours` of it, was active on at most this many days.
+        max_days_in_hour: u64 = 1,
+        /// Hours either side of a usual hour that are not unusual either (a
+        /// session that runs late is not a stranger at the keyboard).
+        margin_hours: u64 = 2,
+        /// An hour used by at least this share of the peer group (its role,
+        /// else every identity without one) is not unusual.
+        peer_share: f64 = 0.02,
+        /// Events in unusual hours within one night, at least.
+        min_events: u64 = 30,
+    }
+);
+rule_config!(
+    /// `embargo`, `revoked`, `watched-record`: on or off.
+    Switch {}
+);
+rule_config!(
+    /// `shared-credential`: one identity from many ips or user agents.
+    SharedCredential {
+        /// Window length.
+        window: i64 = 3600,
+        /// Distinct ips in one window before it is a finding.
+        max_ips: u64 = 8,
+        /// Distinct user agents in one window before it is a finding.
+        max_agents: u64 = 6,
+    }
+);
+rule_config!(
+    /// `coordinated`: identities sharing a campaign, an ip /24 or a rare
+    /// user agent that together read more distinct records than the
+    /// `distinct-volume` limit while each stays under it.
+    Coordinated {
+        /// Window length.
+        window: i64 = 21_600,
+        /// Distinct records the group reads in one window.
+        max_records: u64 = 400,
+        /// Members that must take part.
+        min_members: u64 = 3,
+        /// User agents or prefixes shared by more identities than this are
+        /// too common to mean anything (browsers, office NAT).
+        max_group: u64 = 12,
+    }
+);
 
 /// How lines become events.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -168,7 +360,7 @@ impl Default for IdentityConfig {
 }
 
 /// Tables whose keys are free (a map), not fixed settings.
-const OPEN_TABLES: [&str; 2] = ["input.actions", "input.clf.systems"];
+const OPEN_TABLES: [&str; 3] = ["input.actions", "input.clf.systems", "overrides"];
 
 impl Config {
     /// Reads `path` (if any), applies `overrides` (`key=value`), and checks
@@ -227,7 +419,37 @@ impl Config {
                 .map_err(|e| Error::config(format!("input.clf.record: {e}")))?;
         }
         crate::batch::IdentitySpec::parse(&self.identity.key)?;
+        for role in self.overrides.keys() {
+            self.rules_for(role)?;
+        }
         Ok(())
+    }
+
+    /// The rules for identities of `role`: `[rules]` with the role's
+    /// overrides applied.
+    pub fn rules_for(&self, role: &str) -> Result<Rules> {
+        let Some(over) = self.overrides.get(role) else {
+            return Ok(self.rules.clone());
+        };
+        let mut table = toml::Table::try_from(&self.rules).expect("rules serialize");
+        let defaults = toml::Table::try_from(Rules::default()).expect("rules serialize");
+        let origin = format!("overrides.{role}");
+        check_keys(over, &defaults, "", &origin)?;
+        for (rule, values) in over {
+            let (Some(toml::Value::Table(base)), toml::Value::Table(values)) =
+                (table.get_mut(rule), values)
+            else {
+                return Err(Error::config(format!(
+                    "{origin}.{rule}: expected a table of thresholds"
+                )));
+            };
+            for (k, v) in values {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        table
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::config(format!("{origin}: {}", e.message())))
     }
 
     /// The annotated default configuration, as `scrapewatch config --default`
@@ -320,12 +542,17 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
         .ok_or_else(|| Error::config(format!("--set {item}: expected KEY=VALUE")))?;
     let key = key.trim();
     let parts: Vec<&str> = key.split('.').collect();
+    // An override `overrides.ROLE.RULE.KEY` is typed like `rules.RULE.KEY`.
+    let typed_as: Vec<&str> = match parts[..] {
+        ["overrides", _role, rule, field] => vec!["rules", rule, field],
+        _ => parts.clone(),
+    };
     // Walk the defaults to learn whether the key exists and what type it has.
     let mut def: Option<&toml::Value> = None;
     let mut level = Some(defaults);
     let mut open = false;
-    for (i, part) in parts.iter().enumerate() {
-        let prefix = parts[..i].join(".");
+    for (i, part) in typed_as.iter().enumerate() {
+        let prefix = typed_as[..i].join(".");
         if OPEN_TABLES.contains(&prefix.as_str()) {
             open = true;
             break;
@@ -334,7 +561,7 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
         match def {
             None => {
                 return Err(unknown_key(
-                    key,
+                    &typed_as.join("."),
                     defaults_keys(defaults, ""),
                     &format!("--set {item}"),
                 ))
@@ -416,6 +643,38 @@ mod tests {
         assert!(e.to_string().contains("max_line"), "{e}");
         let e = Config::load(None, &["input.actions.peek=glance".into()]).unwrap_err();
         assert!(e.to_string().contains("input.actions.peek"), "{e}");
+    }
+
+    #[test]
+    fn role_overrides_apply_and_are_checked() {
+        let c = Config::load(
+            None,
+            &["overrides.phone-bank-lead.rate-absolute.per_hour=3000".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules_for("phone-bank-lead")
+                .unwrap()
+                .rules_absolute_per_hour(),
+            3000
+        );
+        assert_eq!(
+            c.rules_for("volunteer").unwrap().rules_absolute_per_hour(),
+            1000
+        );
+        let e = Config::load(None, &["overrides.lead.rate-absolute.per_hr=3".into()]).unwrap_err();
+        assert!(e.to_string().contains("per_hour"), "{e}");
+        let e = Config::load(None, &["rules.sequential-read.min_rn=3".into()]).unwrap_err();
+        assert!(
+            e.to_string().contains("rules.sequential-read.min_run"),
+            "{e}"
+        );
+    }
+
+    impl Rules {
+        fn rules_absolute_per_hour(&self) -> u64 {
+            self.rate_absolute.per_hour
+        }
     }
 
     #[test]

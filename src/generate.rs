@@ -350,7 +350,15 @@ impl Actor {
         }
     }
 
-    /// Schedules the first event.
+    /// Schedules the first event at the start of the window (labelled
+    /// behaviour begins when its label says).
+    fn start_now(self) -> Actor {
+        let mut a = self.start();
+        a.next = a.hours.advance(a.window.0, 0, a.window.1);
+        a
+    }
+
+    /// Schedules the first event after a random wait.
     fn start(mut self) -> Actor {
         if self.ips.is_empty() {
             let ip = self.random_ip();
@@ -596,7 +604,7 @@ fn cast(world: &World, params: &Params) -> Cast {
             });
         };
     let day = |d: i64| t0 + d.clamp(0, world.days) * DAY;
-    let add = |actors: &mut Vec<Actor>, a: Actor| actors.push(a.start());
+    let add = |actors: &mut Vec<Actor>, a: Actor| actors.push(a.start_now());
 
     // Campaign accounts of two campaigns; rowe enumerates, okafor waits.
     for c in 0..6 {
@@ -747,7 +755,8 @@ fn cast(world: &World, params: &Params) -> Cast {
         a.cursor = m0 + 300_000 + k * 2000;
         a.session_len = (120, 120);
         a.pace = (20_000, 60_000);
-        a.session_gap = MINUTE;
+        // One batch each, so every member stays under the per-identity limits.
+        a.session_gap = 30 * DAY;
         a.ips = vec![format!("203.0.113.{}", 10 + k)];
         a.agents = vec!["python-requests/2.31.0"];
         label(&mut labels, &account, Scenario::Coordinated, w);

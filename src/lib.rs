@@ -23,16 +23,20 @@
 
 pub mod batch;
 pub mod config;
+pub mod detect;
 pub mod error;
 pub mod event;
+pub mod finding;
 pub mod format;
 pub mod generate;
 pub mod input;
 pub mod intern;
+pub mod output;
 pub mod scan;
 pub mod summary;
 pub mod tally;
 pub mod time;
+pub mod watchlist;
 
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};

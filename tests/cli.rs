@@ -80,7 +80,7 @@ fn strict_exits_3_naming_the_line() {
 #[test]
 fn stdin_is_streamed() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
-        .args(["scan", "-", "--summary-json", "-"])
+        .args(["scan", "-", "--no-detect", "--summary-json", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

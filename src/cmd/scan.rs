@@ -3,8 +3,11 @@
 
 use crate::cli::ScanOptions;
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use scrapewatch::detect::{self, Detection};
+use scrapewatch::finding::Severity;
 use scrapewatch::input;
+use scrapewatch::output::{self, OutputFormat, Pseudonymizer};
 use scrapewatch::scan::{self, Scan};
 use scrapewatch::summary::Timing;
 use std::io::{IsTerminal, Write};
@@ -20,6 +23,23 @@ pub struct ScanArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub scan: ScanOptions,
+    /// Findings as a table for people, JSON lines or CSV. (`--format` names
+    /// the input format.)
+    #[arg(long, value_enum, default_value = "table")]
+    pub output_format: OutputArg,
+    /// Write findings to FILE (created readable by its owner only).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when a finding at or above this severity exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Also show findings of allow-listed identities.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Replace identities, ips and record ids in every output with keyed
+    /// hashes (the key is the file's contents).
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
     /// Write the summary as JSON to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
@@ -28,27 +48,143 @@ pub struct ScanArgs {
     pub quiet: bool,
 }
 
+/// Output formats on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum OutputArg {
+    /// Aligned lines for people.
+    Table,
+    /// One JSON object per finding per line.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Severities on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum SeverityArg {
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+impl SeverityArg {
+    fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
 /// Runs the command.
 pub fn run(args: ScanArgs) -> Result<i32> {
     let config = args.scan.config()?;
+    let watchlist = args.scan.watchlist()?;
+    let pseudonymizer = match &args.pseudonymize {
+        Some(p) => Some(Pseudonymizer::new(
+            &std::fs::read(p).with_context(|| format!("cannot read key file {}", p.display()))?,
+        )),
+        None => None,
+    };
     let options = args.scan.options();
-    let (scan, timing, resolve_errors) = run_scan(&args.paths, &config, &options, args.quiet)?;
+    let (mut scan, mut timing, resolve_errors) =
+        run_scan(&args.paths, &config, &options, args.quiet)?;
+    let started = std::time::Instant::now();
+    let detection = if args.scan.no_detect {
+        Detection::default()
+    } else {
+        detect::detect(&scan, &config, &watchlist)?
+    };
+    timing = Timing::new(
+        &scan.summary,
+        timing.seconds + started.elapsed().as_secs_f64(),
+    );
 
+    let mut shown: Vec<_> = detection
+        .findings
+        .iter()
+        .filter(|f| args.show_suppressed || !f.suppressed)
+        .cloned()
+        .collect();
+    if let Some(p) = &pseudonymizer {
+        shown.iter_mut().for_each(|f| p.finding(f));
+        for ex in &mut scan.summary.examples {
+            ex.excerpt = "(withheld: --pseudonymize)".into();
+        }
+    }
+    match &args.output {
+        _ if args.scan.no_detect => {}
+        Some(path) => {
+            let mut f =
+                super::create_private(path).with_context(|| format!("{}", path.display()))?;
+            output::write(&mut f, &shown, args.output_format.into(), false)?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let colour = stdout.is_terminal();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            output::write(&mut out, &shown, args.output_format.into(), colour)?;
+            out.flush()?;
+        }
+    }
+
+    let active = detection.active().count();
     if !args.quiet {
         eprint!("{}", scan.summary.render(Some(&timing)));
+        if !args.scan.no_detect {
+            eprintln!(
+                "{} findings on {} identities; {} suppressed by the allowlist{}",
+                active,
+                detection
+                    .active()
+                    .map(|f| &f.identity)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                detection.suppressed(),
+                if args.show_suppressed {
+                    " (shown)"
+                } else {
+                    " (--show-suppressed shows them)"
+                }
+            );
+        }
     }
     if let Some(path) = &args.summary_json {
-        let doc = serde_json::json!({ "summary": scan.summary, "timing": timing });
+        let doc = serde_json::json!({
+            "summary": scan.summary,
+            "findings": active,
+            "suppressed": detection.suppressed(),
+            "timing": timing,
+        });
         write_json(path, &doc)?;
     }
     for e in &resolve_errors {
         eprintln!("scrapewatch: {e}");
     }
-    Ok(if resolve_errors.is_empty() && scan.errors.is_empty() {
-        0
-    } else {
-        2
-    })
+    if !resolve_errors.is_empty() || !scan.errors.is_empty() {
+        return Ok(2);
+    }
+    let failing = args
+        .fail_on
+        .is_some_and(|level| detection.active().any(|f| f.severity >= level.severity()));
+    Ok(if failing { 1 } else { 0 })
+}
+
+impl From<OutputArg> for OutputFormat {
+    fn from(a: OutputArg) -> OutputFormat {
+        match a {
+            OutputArg::Table => OutputFormat::Table,
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Csv => OutputFormat::Csv,
+        }
+    }
 }
 
 /// Resolves the paths and scans them, with a progress bar on a terminal.

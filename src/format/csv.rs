@@ -67,6 +67,17 @@ impl Parser {
     }
 }
 
+/// The cells of one CSV line as owned strings (for small side files such
+/// as the watchlist, not the hot path).
+pub fn split_owned(line: &str) -> Result<Vec<String>, Reason> {
+    let mut out = Vec::new();
+    let mut scratch = Vec::new();
+    split(line.trim_end_matches('\r').as_bytes(), b',', |t| {
+        out.push(String::from_utf8_lossy(t.decode(&mut scratch)).into_owned())
+    })?;
+    Ok(out)
+}
+
 /// Calls `each` with every cell of `line`.
 #[inline]
 fn split<'a>(line: &'a [u8], delim: u8, mut each: impl FnMut(Text<'a>)) -> Result<(), Reason> {

@@ -1,0 +1,508 @@
+//! Bulk sequential reads: `sequential-read`, `paged-search`,
+//! `distinct-volume`, `export-volume`, `byte-volume`.
+
+use super::{episodes, window_name, Ctx};
+use crate::event::{Action, Event, Record};
+use crate::finding::{duration, Finding};
+use crate::scan::Scan;
+use crate::summary::group;
+use hashbrown::HashMap;
+
+/// Runs the family's enabled rules over one timeline.
+pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let r = ctx.rules;
+    if r.sequential_read.enabled {
+        sequential_read(events, ctx, out);
+    }
+    if r.paged_search.enabled {
+        paged_search(events, ctx, out);
+    }
+    if r.distinct_volume.enabled {
+        distinct_volume(events, ctx, out);
+    }
+    if r.export_volume.enabled {
+        let c = &r.export_volume;
+        for ep in episodes(events, c.window * 1000, c.max_rows, |e| {
+            if e.action == Action::Export {
+                e.rows as u64
+            } else {
+                0
+            }
+        }) {
+            let slice = &events[ep.peak_start..ep.peak_end];
+            let exports = slice.iter().filter(|e| e.action == Action::Export).count();
+            let mut f = ctx.finding(
+                "export-volume",
+                &events[ep.start..ep.end],
+                format!("rows exported in {}", window_name(c.window)),
+                ep.peak as f64,
+                c.max_rows as f64,
+                format!(
+                    "exported {} rows in {} exports within {} (limit {} rows in {})",
+                    group(ep.peak),
+                    exports,
+                    duration(slice[slice.len() - 1].time - slice[0].time),
+                    group(c.max_rows),
+                    window_name(c.window)
+                ),
+            );
+            f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Export);
+            f.evidence.counts.insert("exports".into(), exports as u64);
+            out.push(f);
+        }
+    }
+    if r.byte_volume.enabled {
+        let c = &r.byte_volume;
+        for ep in episodes(events, c.window * 1000, c.max_bytes, |e| e.bytes as u64) {
+            let slice = &events[ep.peak_start..ep.peak_end];
+            out.push(ctx.finding(
+                "byte-volume",
+                &events[ep.start..ep.end],
+                format!("bytes served in {}", window_name(c.window)),
+                ep.peak as f64,
+                c.max_bytes as f64,
+                format!(
+                    "was served {} bytes in {} requests within {} (limit {} in {})",
+                    group(ep.peak),
+                    group(slice.len() as u64),
+                    duration(slice[slice.len() - 1].time - slice[0].time),
+                    group(c.max_bytes),
+                    window_name(c.window)
+                ),
+            ));
+        }
+    }
+}
+
+/// Up to five `file:line` samples of the events that match.
+fn samples(events: &[Event], ctx: &Ctx, keep: impl Fn(&Event) -> bool) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| keep(e))
+        .take(5)
+        .map(|e| ctx.line(e))
+        .collect()
+}
+
+/// A run of reads in id order within one system.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    system: u8,
+    /// +1 ascending, -1 descending, 0 not yet known.
+    dir: i64,
+    first: usize,
+    last: usize,
+    first_id: u32,
+    last_id: u32,
+    len: u64,
+}
+
+fn sequential_read(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.sequential_read;
+    // Cheap exit: too few numeric reads to ever make a run.
+    let reads = events
+        .iter()
+        .filter(|e| is_read(e) && e.record.as_number().is_some())
+        .count();
+    if (reads as u64) < c.min_run {
+        return;
+    }
+    // One open run per system, so reads of other systems in between do not
+    // break an enumeration.
+    let mut runs: Vec<Run> = Vec::new();
+    let close = |run: &Run, out: &mut Vec<Finding>| {
+        if run.len < c.min_run {
+            return;
+        }
+        let slice = &events[run.first..=run.last];
+        let span = slice[slice.len() - 1].time - slice[0].time;
+        let system = ctx.system(run.system);
+        let mut f = ctx.finding(
+            "sequential-read",
+            slice,
+            "records read in id order".into(),
+            run.len as f64,
+            c.min_run as f64,
+            format!(
+                "read {} {} records in {} id order {}-{} over {} (limit {} in a run, gaps up to {})",
+                group(run.len),
+                system,
+                if run.dir < 0 { "descending" } else { "ascending" },
+                run.first_id,
+                run.last_id,
+                duration(span),
+                group(c.min_run),
+                c.max_gap
+            ),
+        );
+        f.evidence.records =
+            Some(ctx.records(run.system, Record(run.first_id), Record(run.last_id)));
+        f.evidence.samples = samples(slice, ctx, |e| e.system == run.system && is_read(e));
+        out.push(f);
+    };
+    for (i, e) in events.iter().enumerate() {
+        let Some(id) = e.record.as_number().filter(|_| is_read(e)) else {
+            continue;
+        };
+        let slot = match runs.iter().position(|r| r.system == e.system) {
+            Some(p) => p,
+            None => {
+                runs.push(Run {
+                    system: e.system,
+                    dir: 0,
+                    first: i,
+                    last: i,
+                    first_id: id,
+                    last_id: id,
+                    len: 1,
+                });
+                continue;
+            }
+        };
+        let run = &mut runs[slot];
+        let step = id as i64 - run.last_id as i64;
+        if step == 0 {
+            continue; // the same record again does not break a run
+        }
+        let dir = step.signum();
+        let continues = e.time - events[run.last].time <= c.max_pause * 1000
+            && step.unsigned_abs() <= c.max_gap
+            && (run.dir == 0 || run.dir == dir);
+        if continues {
+            run.dir = dir;
+            run.last = i;
+            run.last_id = id;
+            run.len += 1;
+        } else {
+            let done = *run;
+            close(&done, out);
+            runs[slot] = Run {
+                system: e.system,
+                dir: 0,
+                first: i,
+                last: i,
+                first_id: id,
+                last_id: id,
+                len: 1,
+            };
+        }
+    }
+    for run in &runs {
+        close(run, out);
+    }
+}
+
+fn is_read(e: &Event) -> bool {
+    matches!(e.action, Action::Read | Action::Export)
+}
+
+fn paged_search(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.paged_search;
+    let mut start = 0;
+    let mut last: Option<usize> = None;
+    let mut len = 0u64;
+    let flush = |start: usize, last: Option<usize>, len: u64, out: &mut Vec<Finding>| {
+        let Some(last) = last else { return };
+        if len < c.min_pages {
+            return;
+        }
+        let slice = &events[start..=last];
+        let (p0, p1) = (events[start].page, events[last].page);
+        let mut f = ctx.finding(
+            "paged-search",
+            slice,
+            "consecutive result pages".into(),
+            len as f64,
+            c.min_pages as f64,
+            format!(
+                "walked {} {} search result pages {}-{} over {} (limit {})",
+                group(len),
+                ctx.system(events[start].system),
+                p0,
+                p1,
+                duration(slice[slice.len() - 1].time - slice[0].time),
+                c.min_pages
+            ),
+        );
+        f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Search);
+        f.evidence.counts.insert(
+            "rows".into(),
+            slice
+                .iter()
+                .filter(|e| e.action == Action::Search)
+                .map(|e| e.rows as u64)
+                .sum(),
+        );
+        out.push(f);
+    };
+    for (i, e) in events.iter().enumerate() {
+        if e.action != Action::Search || e.page == 0 {
+            continue;
+        }
+        match last {
+            Some(l)
+                if e.system == events[l].system
+                    && e.page == events[l].page + 1
+                    && e.time - events[l].time <= c.max_pause * 1000 =>
+            {
+                last = Some(i);
+                len += 1;
+            }
+            Some(l) if e.page == events[l].page && e.system == events[l].system => {}
+            _ => {
+                flush(start, last, len, out);
+                start = i;
+                last = Some(i);
+                len = 1;
+            }
+        }
+    }
+    flush(start, last, len, out);
+}
+
+fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.distinct_volume;
+    for (window, limit) in [
+        (c.window, c.max_records),
+        (c.long_window, c.long_max_records),
+    ] {
+        let reads: Vec<usize> = (0..events.len())
+            .filter(|&i| is_read(&events[i]) && events[i].record.is_some())
+            .collect();
+        if (reads.len() as u64) < limit || limit == 0 {
+            continue;
+        }
+        // Sliding window over the reads, counting distinct (system, record).
+        let mut counts: HashMap<(u8, Record), u32> = HashMap::new();
+        let mut left = 0;
+        let mut episode: Option<(usize, usize, u64, usize, usize)> = None;
+        let flush = |ep: (usize, usize, u64, usize, usize), out: &mut Vec<Finding>| {
+            let (s, e, peak, ps, pe) = ep;
+            let peak_slice = &events[reads[ps]..=reads[pe]];
+            let mut f = ctx.finding(
+                "distinct-volume",
+                &events[reads[s]..=reads[e]],
+                format!("distinct records read in {}", window_name(window)),
+                peak as f64,
+                limit as f64,
+                format!(
+                    "read {} distinct {} records within {} (limit {} in {})",
+                    group(peak),
+                    ctx.system(events[reads[ps]].system),
+                    duration(peak_slice[peak_slice.len() - 1].time - peak_slice[0].time),
+                    group(limit),
+                    window_name(window)
+                ),
+            );
+            f.evidence.samples = samples(peak_slice, ctx, is_read);
+            f.evidence
+                .counts
+                .insert("system".into(), events[reads[ps]].system as u64);
+            out.push(f);
+        };
+        for right in 0..reads.len() {
+            let e = &events[reads[right]];
+            *counts.entry((e.system, e.record)).or_default() += 1;
+            while e.time - events[reads[left]].time >= window * 1000 {
+                let l = &events[reads[left]];
+                let key = (l.system, l.record);
+                let n = counts.get_mut(&key).expect("counted");
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(&key);
+                }
+                left += 1;
+            }
+            let distinct = counts.len() as u64;
+            if distinct >= limit {
+                episode = match episode {
+                    // The window shares a read with the open episode.
+                    Some((s, last, peak, ps, pe)) if left <= last => {
+                        if distinct > peak {
+                            Some((s, right, distinct, left, right))
+                        } else {
+                            Some((s, right, peak, ps, pe))
+                        }
+                    }
+                    Some(ep) => {
+                        flush(ep, out);
+                        Some((left, right, distinct, left, right))
+                    }
+                    None => Some((left, right, distinct, left, right)),
+                };
+            }
+        }
+        if let Some(ep) = episode {
+            flush(ep, out);
+        }
+    }
+}
+
+/// Adds to each `distinct-volume` finding the share of its system's
+/// records (as seen anywhere in the logs) that the identity read.
+pub fn add_record_space_share(scan: &Scan, findings: &mut [Finding]) {
+    let mut wanted: Vec<u8> = findings
+        .iter()
+        .filter(|f| f.rule == "distinct-volume")
+        .filter_map(|f| f.evidence.counts.get("system").map(|&s| s as u8))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return;
+    }
+    let mut seen: HashMap<u8, hashbrown::HashSet<Record>> = HashMap::new();
+    for e in &scan.events {
+        if e.record.is_some() && wanted.binary_search(&e.system).is_ok() {
+            seen.entry(e.system).or_default().insert(e.record);
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.rule == "distinct-volume") {
+        let Some(system) = f.evidence.counts.remove("system") else {
+            continue;
+        };
+        let total = seen.get(&(system as u8)).map_or(0, |s| s.len()) as u64;
+        if total > 0 {
+            f.evidence
+                .counts
+                .insert("system_records_seen".into(), total);
+            let share = f.evidence.observed / total as f64 * 100.0;
+            f.message.push_str(&format!(
+                "; {share:.1}% of the {} records seen in the logs",
+                group(total)
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::config::Config;
+    use crate::watchlist::Watchlist;
+
+    fn run(events: &[Event], config: &Config) -> Vec<Finding> {
+        let tables = tables(1);
+        let paths = vec!["log".to_string()];
+        let watchlist = Watchlist::default();
+        let ctx = Ctx {
+            tables: &tables,
+            paths: &paths,
+            watchlist: &watchlist,
+            identity: "who",
+            rules: &config.rules,
+            watched: &Default::default(),
+            peer_hours: [0.0; 24],
+        };
+        let mut out = Vec::new();
+        detect(events, &ctx, &mut out);
+        out
+    }
+
+    fn only(config: &mut Config, rule: &str) {
+        let r = &mut config.rules;
+        r.sequential_read.enabled = rule == "sequential-read";
+        r.paged_search.enabled = rule == "paged-search";
+        r.distinct_volume.enabled = rule == "distinct-volume";
+        r.export_volume.enabled = rule == "export-volume";
+        r.byte_volume.enabled = rule == "byte-volume";
+    }
+
+    #[test]
+    fn sequential_read_fires_at_the_run_length_not_below() {
+        let mut config = Config::default();
+        only(&mut config, "sequential-read");
+        config.rules.sequential_read.min_run = 10;
+        // Ids 100, 102, 104, ... (gaps of 2), one read every 5 s.
+        let seq = |n: u32| {
+            (0..n)
+                .map(|i| read(i as i64 * 5, 100 + 2 * i))
+                .collect::<Vec<_>>()
+        };
+        assert!(run(&seq(9), &config).is_empty());
+        let f = run(&seq(10), &config);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence.observed, 10.0);
+        assert!(
+            f[0].message.contains("ascending id order 100-118"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].evidence.samples[0], "log:1");
+        // Gaps over max_gap break the run.
+        config.rules.sequential_read.max_gap = 1;
+        assert!(run(&seq(10), &config).is_empty());
+    }
+
+    #[test]
+    fn descending_runs_and_pauses() {
+        let mut config = Config::default();
+        only(&mut config, "sequential-read");
+        config.rules.sequential_read.min_run = 5;
+        let down: Vec<Event> = (0..5).map(|i| read(i * 10, 500 - i as u32)).collect();
+        assert!(run(&down, &config)[0].message.contains("descending"));
+        let slow: Vec<Event> = (0..5).map(|i| read(i * 1000, 500 + i as u32)).collect();
+        assert!(
+            run(&slow, &config).is_empty(),
+            "pauses over max_pause end a run"
+        );
+    }
+
+    #[test]
+    fn paged_search_counts_consecutive_pages() {
+        let mut config = Config::default();
+        only(&mut config, "paged-search");
+        config.rules.paged_search.min_pages = 4;
+        let pages = |n: u16| -> Vec<Event> {
+            (0..n)
+                .map(|p| Event {
+                    page: p + 1,
+                    rows: 50,
+                    ..act(p as i64 * 10, Action::Search)
+                })
+                .collect()
+        };
+        assert!(run(&pages(3), &config).is_empty());
+        let f = run(&pages(4), &config);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("pages 1-4"), "{}", f[0].message);
+        assert_eq!(f[0].evidence.counts["rows"], 200);
+    }
+
+    #[test]
+    fn distinct_and_export_volume_fire_at_the_limit() {
+        let mut config = Config::default();
+        only(&mut config, "distinct-volume");
+        config.rules.distinct_volume.max_records = 5;
+        config.rules.distinct_volume.long_max_records = 0;
+        let random: Vec<Event> = [7, 3, 9, 3, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| read(i as i64, r))
+            .collect();
+        assert!(run(&random, &config).is_empty(), "4 distinct");
+        let mut five = random.clone();
+        five.push(read(6, 11));
+        assert_eq!(run(&five, &config).len(), 1);
+
+        only(&mut config, "export-volume");
+        config.rules.export_volume.max_rows = 1000;
+        let export = |s: i64, rows: u32| Event {
+            rows,
+            ..act(s, Action::Export)
+        };
+        assert!(run(&[export(0, 600), export(10, 399)], &config).is_empty());
+        let f = run(&[export(0, 600), export(10, 400)], &config);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("exported 1,000 rows in 2 exports"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            run(&[export(0, 600), export(4000, 400)], &config).is_empty(),
+            "outside the window"
+        );
+    }
+}

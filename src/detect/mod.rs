@@ -1,0 +1,429 @@
+//! Detectors: rule families that read per-identity timelines and emit
+//! findings. Detectors are pure (timeline + context -> findings) and know
+//! nothing of formats. The driver here runs every enabled rule over every
+//! timeline in parallel, then the rules that compare identities (peer
+//! rates, coordinated groups), applies the allowlist (suppressing, never
+//! dropping), merges overlapping findings and ranks them.
+
+pub mod bulk;
+pub mod rate;
+pub mod watch;
+
+use crate::config::{Config, Rules};
+use crate::error::Result;
+use crate::event::{Event, Tables};
+use crate::finding::{self, Evidence, Finding, RecordRange, Severity};
+use crate::scan::Scan;
+use crate::time::Millis;
+use crate::watchlist::Watchlist;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Every rule: (id, family, severity).
+pub const RULES: [(&str, &str, Severity); 15] = [
+    ("sequential-read", "bulk-read", Severity::High),
+    ("paged-search", "bulk-read", Severity::High),
+    ("distinct-volume", "bulk-read", Severity::Medium),
+    ("export-volume", "bulk-read", Severity::High),
+    ("byte-volume", "bulk-read", Severity::Medium),
+    ("rate-absolute", "rate", Severity::Medium),
+    ("rate-baseline", "rate", Severity::Medium),
+    ("rate-peer", "rate", Severity::Medium),
+    ("regularity", "rate", Severity::Medium),
+    ("off-hours", "rate", Severity::Medium),
+    ("embargo", "watchlist", Severity::High),
+    ("revoked", "watchlist", Severity::Critical),
+    ("shared-credential", "watchlist", Severity::High),
+    ("watched-record", "watchlist", Severity::High),
+    ("coordinated", "watchlist", Severity::High),
+];
+
+/// The family and severity of a rule id.
+pub fn rule_info(rule: &str) -> (&'static str, Severity) {
+    RULES
+        .iter()
+        .find(|r| r.0 == rule)
+        .map(|r| (r.1, r.2))
+        .unwrap_or(("rate", Severity::Low))
+}
+
+/// What the detectors found.
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// Findings, ranked; suppressed ones (allow-listed identities) last.
+    pub findings: Vec<Finding>,
+}
+
+impl Detection {
+    /// Findings that are not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.suppressed)
+    }
+
+    /// How many findings the allowlist suppressed.
+    pub fn suppressed(&self) -> usize {
+        self.findings.iter().filter(|f| f.suppressed).count()
+    }
+}
+
+/// What a rule sees beside the timeline.
+pub struct Ctx<'a> {
+    /// The scan's tables.
+    pub tables: &'a Tables,
+    /// Input names, by `Event::file`.
+    pub paths: &'a [String],
+    /// The watchlist.
+    pub watchlist: &'a Watchlist,
+    /// The identity's name.
+    pub identity: &'a str,
+    /// Its rules (with its role's overrides).
+    pub rules: &'a Rules,
+    /// Watched records: record -> index in `watchlist.records`.
+    pub watched: &'a hashbrown::HashMap<crate::event::Record, usize>,
+    /// Share of the identity's peer group active at each hour of the day.
+    pub peer_hours: [f64; 24],
+}
+
+impl Ctx<'_> {
+    /// A finding of `rule` over `events` (a slice of the timeline, in time
+    /// order): times, count and sample lines come from the slice.
+    pub fn finding(
+        &self,
+        rule: &str,
+        events: &[Event],
+        measure: String,
+        observed: f64,
+        threshold: f64,
+        message: String,
+    ) -> Finding {
+        let (family, severity) = rule_info(rule);
+        let start = events.first().map_or(0, |e| e.time);
+        let end = events.last().map_or(0, |e| e.time);
+        Finding {
+            rule: rule.to_string(),
+            family: family.to_string(),
+            severity,
+            score: finding::score(severity, observed, threshold),
+            identity: self.identity.to_string(),
+            start: crate::time::format(start),
+            end: crate::time::format(end),
+            events: events.len() as u64,
+            message,
+            evidence: Evidence {
+                measure,
+                observed,
+                threshold,
+                records: None,
+                counts: BTreeMap::new(),
+                samples: events.iter().take(5).map(|e| self.line(e)).collect(),
+            },
+            suppressed: false,
+            start_ms: start,
+            end_ms: end,
+        }
+    }
+
+    /// `file:line` of an event.
+    pub fn line(&self, e: &Event) -> String {
+        format!("{}:{}", self.paths[e.file as usize], e.line)
+    }
+
+    /// A system's name.
+    pub fn system(&self, sym: u8) -> String {
+        let name = self.tables.systems.text(sym as u32).into_owned();
+        if name.is_empty() {
+            "(no system)".into()
+        } else {
+            name
+        }
+    }
+
+    /// A record range for evidence.
+    pub fn records(
+        &self,
+        system: u8,
+        first: crate::event::Record,
+        last: crate::event::Record,
+    ) -> RecordRange {
+        RecordRange {
+            system: self.system(system),
+            first: self.tables.record_text(first),
+            last: self.tables.record_text(last),
+        }
+    }
+}
+
+/// A stretch of a timeline where a windowed measure crossed its threshold:
+/// `[start, end)` indices, and the peak window `[peak_start, peak_end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Episode {
+    /// First event of the stretch.
+    pub start: usize,
+    /// One past its last event.
+    pub end: usize,
+    /// The largest windowed value seen.
+    pub peak: u64,
+    /// The window where it was seen.
+    pub peak_start: usize,
+    /// One past it.
+    pub peak_end: usize,
+}
+
+/// Episodes where the sum of `weight` over any `window` of time reaches
+/// `threshold`. Overlapping or touching windows that cross join one
+/// episode. One pass with two pointers.
+pub fn episodes(
+    events: &[Event],
+    window: Millis,
+    threshold: u64,
+    weight: impl Fn(&Event) -> u64,
+) -> Vec<Episode> {
+    let mut out: Vec<Episode> = Vec::new();
+    let mut sum = 0u64;
+    let mut left = 0;
+    for right in 0..events.len() {
+        sum += weight(&events[right]);
+        while events[right].time - events[left].time >= window {
+            sum -= weight(&events[left]);
+            left += 1;
+        }
+        if sum >= threshold && threshold > 0 {
+            match out.last_mut() {
+                // The window shares an event with the open episode.
+                Some(ep) if left < ep.end => {
+                    ep.end = right + 1;
+                    if sum > ep.peak {
+                        (ep.peak, ep.peak_start, ep.peak_end) = (sum, left, right + 1);
+                    }
+                }
+                _ => out.push(Episode {
+                    start: left,
+                    end: right + 1,
+                    peak: sum,
+                    peak_start: left,
+                    peak_end: right + 1,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// A window length for messages: `1h`, `10m`, `1d`.
+pub fn window_name(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// What the per-identity pass learns for the rules that compare identities.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Index range of the timeline in the scan's events.
+    pub range: std::ops::Range<usize>,
+    /// Events in its busiest clock hour, and where that hour starts.
+    pub peak_hour: (u64, usize, usize),
+    /// Whether a bulk-read rule fired on its own (then it is not "under
+    /// the limit" for coordinated groups).
+    pub bulk_fired: bool,
+}
+
+/// Runs every enabled rule over a scan.
+pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
+    let mut by_role: BTreeMap<&str, Rules> = BTreeMap::new();
+    for role in config.overrides.keys() {
+        by_role.insert(role, config.rules_for(role)?);
+    }
+    let rules_of = |identity: &str| -> &Rules {
+        watchlist
+            .role(identity)
+            .and_then(|r| by_role.get(r))
+            .unwrap_or(&config.rules)
+    };
+    let watched = watch::watched_index(&scan.tables, watchlist);
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for t in scan.timelines() {
+        ranges.push(start..start + t.len());
+        start += t.len();
+    }
+    // Peer groups' hours: the share of each group's identities active at
+    // each hour of the day.
+    let masks: Vec<u32> = ranges
+        .par_iter()
+        .map(|r| {
+            scan.events[r.clone()].iter().fold(0u32, |m, e| {
+                m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
+            })
+        })
+        .collect();
+    let mut peer_hours: BTreeMap<String, ([f64; 24], f64)> = BTreeMap::new();
+    for (r, mask) in ranges.iter().zip(&masks) {
+        let name = scan.tables.identities.text(scan.events[r.start].identity);
+        let group = peer_hours
+            .entry(watchlist.role(&name).unwrap_or("").to_string())
+            .or_default();
+        group.1 += 1.0;
+        for h in 0..24 {
+            if mask & 1 << h != 0 {
+                group.0[h] += 1.0;
+            }
+        }
+    }
+    for (hours, n) in peer_hours.values_mut() {
+        hours.iter_mut().for_each(|h| *h /= *n);
+    }
+    let per_identity: Vec<(Vec<Finding>, Profile)> = ranges
+        .into_par_iter()
+        .map(|range| {
+            let events = &scan.events[range.clone()];
+            let identity = scan.tables.identities.text(events[0].identity);
+            let peers = peer_hours
+                .get(watchlist.role(&identity).unwrap_or(""))
+                .map_or([0.0; 24], |g| g.0);
+            let ctx = Ctx {
+                tables: &scan.tables,
+                paths: &scan.paths,
+                watchlist,
+                identity: &identity,
+                rules: rules_of(&identity),
+                watched: &watched,
+                peer_hours: peers,
+            };
+            let mut findings = Vec::new();
+            bulk::detect(events, &ctx, &mut findings);
+            rate::detect(events, &ctx, &mut findings);
+            watch::detect(events, &ctx, &mut findings);
+            let profile = Profile {
+                peak_hour: rate::peak_hour(events),
+                bulk_fired: findings.iter().any(|f| f.family == "bulk-read"),
+                range,
+            };
+            (merge(findings, events), profile)
+        })
+        .collect();
+    let (mut findings, profiles): (Vec<Vec<Finding>>, Vec<Profile>) =
+        per_identity.into_iter().unzip();
+    let mut cross = Vec::new();
+    rate::detect_peers(scan, config, watchlist, &profiles, &rules_of, &mut cross);
+    watch::detect_coordinated(scan, watchlist, &profiles, &rules_of, &mut cross);
+    findings.push(cross);
+    let mut all: Vec<Finding> = findings.into_iter().flatten().collect();
+    bulk::add_record_space_share(scan, &mut all);
+    for f in &mut all {
+        f.suppressed = watchlist.allowed.contains(&f.identity);
+    }
+    finding::rank(&mut all);
+    Ok(Detection { findings: all })
+}
+
+/// Merges overlapping findings of one rule: the strongest keeps its
+/// message and evidence and takes the union of the windows; the event
+/// count is recounted from the timeline.
+pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
+    findings.sort_by(|a, b| {
+        a.rule
+            .cmp(&b.rule)
+            .then(a.start_ms.cmp(&b.start_ms))
+            .then(a.end_ms.cmp(&b.end_ms))
+    });
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        match out.last_mut() {
+            Some(last) if last.rule == f.rule && f.start_ms <= last.end_ms => {
+                let (start, end) = (last.start_ms.min(f.start_ms), last.end_ms.max(f.end_ms));
+                if finding::cmp_within(&f, last) == std::cmp::Ordering::Less {
+                    *last = f;
+                }
+                last.start_ms = start;
+                last.end_ms = end;
+                last.start = crate::time::format(start);
+                last.end = crate::time::format(end);
+                let lo = timeline.partition_point(|e| e.time < start);
+                let hi = timeline.partition_point(|e| e.time <= end);
+                last.events = (hi - lo) as u64;
+            }
+            _ => out.push(f),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Hand-built timelines for rule tests.
+
+    use crate::event::{Action, Event, Record, Tables};
+
+    /// Tables with systems "membership" (1) and "cases" (2), ips
+    /// `10.0.0.N` and agents `agent-N` as clients N.
+    pub fn tables(clients: u32) -> Tables {
+        let mut t = Tables::new();
+        t.systems.intern(b"membership");
+        t.systems.intern(b"cases");
+        t.identities.intern(b"who");
+        for i in 0..clients {
+            t.intern_client(
+                format!("10.0.{}.{}", i / 250, i % 250).as_bytes(),
+                format!("agent-{i}").as_bytes(),
+                b"",
+            );
+        }
+        t
+    }
+
+    /// A read of `record` at `secs`.
+    pub fn read(secs: i64, record: u32) -> Event {
+        Event {
+            time: secs * 1000,
+            record: Record(record),
+            system: 1,
+            action: Action::Read,
+            line: secs as u32 + 1,
+            ..Event::default()
+        }
+    }
+
+    /// An event with a given action at `secs`.
+    pub fn act(secs: i64, action: Action) -> Event {
+        Event {
+            time: secs * 1000,
+            system: 1,
+            action,
+            line: secs as u32 + 1,
+            ..Event::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn rule_table_matches_the_config() {
+        let rules = toml::Table::try_from(crate::config::Rules::default()).unwrap();
+        let ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        let keys: Vec<&str> = rules.keys().map(String::as_str).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
+    }
+
+    #[test]
+    fn episodes_join_and_find_the_peak() {
+        let ev: Vec<Event> = [0, 1, 2, 100, 101, 102, 103, 500]
+            .iter()
+            .map(|&s| read(s, 1))
+            .collect();
+        let eps = episodes(&ev, 10_000, 3, |_| 1);
+        assert_eq!(eps.len(), 2);
+        assert_eq!((eps[0].start, eps[0].end, eps[0].peak), (0, 3, 3));
+        assert_eq!((eps[1].start, eps[1].end, eps[1].peak), (3, 7, 4));
+        assert!(episodes(&ev, 10_000, 5, |_| 1).is_empty());
+    }
+}

@@ -1,0 +1,505 @@
+//! Unusual query rates: `rate-absolute`, `rate-baseline`, `rate-peer`,
+//! `regularity`, `off-hours`.
+
+use super::{episodes, window_name, Ctx, Profile};
+use crate::config::{Config, Rules};
+use crate::event::Event;
+use crate::finding::{duration, Finding};
+use crate::scan::Scan;
+use crate::summary::group;
+use crate::time::Millis;
+use crate::watchlist::Watchlist;
+use std::collections::BTreeMap;
+
+const MINUTE: Millis = 60_000;
+const HOUR: Millis = 3_600_000;
+const DAY: Millis = 86_400_000;
+
+/// Runs the family's per-identity rules over one timeline.
+pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let r = ctx.rules;
+    if r.rate_absolute.enabled {
+        let c = &r.rate_absolute;
+        for (window, limit) in [(MINUTE, c.per_minute), (HOUR, c.per_hour), (DAY, c.per_day)] {
+            if (events.len() as u64) < limit || limit == 0 {
+                continue;
+            }
+            for ep in episodes(events, window, limit, |_| 1) {
+                let peak = &events[ep.peak_start..ep.peak_end];
+                let mut f = ctx.finding(
+                    "rate-absolute",
+                    &events[ep.start..ep.end],
+                    format!("events in {}", window_name(window / 1000)),
+                    ep.peak as f64,
+                    limit as f64,
+                    format!(
+                        "made {} requests within {} (limit {} in {}); {} in the whole stretch over {}",
+                        group(ep.peak),
+                        duration(peak[peak.len() - 1].time - peak[0].time),
+                        group(limit),
+                        window_name(window / 1000),
+                        group((ep.end - ep.start) as u64),
+                        duration(events[ep.end - 1].time - events[ep.start].time)
+                    ),
+                );
+                f.evidence.samples = peak.iter().take(5).map(|e| ctx.line(e)).collect();
+                out.push(f);
+            }
+        }
+    }
+    if r.rate_baseline.enabled {
+        rate_baseline(events, ctx, out);
+    }
+    if r.regularity.enabled {
+        regularity(events, ctx, out);
+    }
+    if r.off_hours.enabled {
+        off_hours(events, ctx, out);
+    }
+}
+
+/// Events in the busiest sliding hour, and that hour's index range.
+pub fn peak_hour(events: &[Event]) -> (u64, usize, usize) {
+    let mut best = (0, 0, 0);
+    let mut left = 0;
+    for right in 0..events.len() {
+        while events[right].time - events[left].time >= HOUR {
+            left += 1;
+        }
+        let n = (right + 1 - left) as u64;
+        if n > best.0 {
+            best = (n, left, right + 1);
+        }
+    }
+    best
+}
+
+/// Clock hours with events: (hour index, events, first index, one past last).
+fn hours(events: &[Event]) -> Vec<(i64, u64, usize, usize)> {
+    let mut out: Vec<(i64, u64, usize, usize)> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let h = e.time.div_euclid(HOUR);
+        match out.last_mut() {
+            Some(last) if last.0 == h => {
+                last.1 += 1;
+                last.3 = i + 1;
+            }
+            _ => out.push((h, 1, i, i + 1)),
+        }
+    }
+    out
+}
+
+/// The median of `v` (sorted in place).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.rate_baseline;
+    let hours = hours(events);
+    if (hours.len() as u64) < c.min_history || !hours.iter().any(|h| h.1 >= c.min_events) {
+        return;
+    }
+    let mut counts: Vec<f64> = hours.iter().map(|h| h.1 as f64).collect();
+    let med = median(&mut counts);
+    let mut dev: Vec<f64> = counts.iter().map(|x| (x - med).abs()).collect();
+    // 1.4826 scales the MAD to a standard deviation for normal data; at
+    // least 1 so an identity with perfectly even hours is not flagged for
+    // one extra request.
+    let mad = (median(&mut dev) * 1.4826).max(1.0);
+    let limit = med + c.mads * mad;
+    for &(_, n, lo, hi) in &hours {
+        if n >= c.min_events && n as f64 > limit {
+            let slice = &events[lo..hi];
+            let mut f = ctx.finding(
+                "rate-baseline",
+                slice,
+                "events in one clock hour".into(),
+                n as f64,
+                limit.ceil(),
+                format!(
+                    "made {} requests in the hour from {} where its usual active hour has {} (median of {} active hours; limit {:.0} = median + {} MADs)",
+                    group(n),
+                    crate::time::format(slice[0].time.div_euclid(HOUR) * HOUR),
+                    med,
+                    hours.len(),
+                    limit.ceil(),
+                    c.mads
+                ),
+            );
+            f.evidence
+                .counts
+                .insert("history_hours".into(), hours.len() as u64);
+            out.push(f);
+        }
+    }
+}
+
+fn regularity(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.regularity;
+    let k = c.min_events as usize;
+    if k < 2 || events.len() <= k {
+        return;
+    }
+    // Windows of k consecutive gaps within stretches without long gaps;
+    // exact integer sums, so the result does not drift.
+    let gap = |i: usize| (events[i + 1].time - events[i].time) as i128;
+    let mut marked: Vec<(usize, usize, f64)> = Vec::new(); // (first event, last event, cv)
+    let mut start = 0;
+    while start + k < events.len() {
+        // Extend the stretch.
+        let mut end = start;
+        while end + 1 < events.len() && gap(end) <= c.max_gap as i128 * 1000 {
+            end += 1;
+        }
+        if end - start >= k {
+            let (mut sum, mut sq) = (0i128, 0i128);
+            for i in start..start + k {
+                sum += gap(i);
+                sq += gap(i) * gap(i);
+            }
+            let mut i = start;
+            loop {
+                let n = k as f64;
+                let mean = sum as f64 / n;
+                let var = (sq as f64 / n - mean * mean).max(0.0);
+                if mean > 0.0 {
+                    let cv = var.sqrt() / mean;
+                    if cv < c.max_cv {
+                        match marked.last_mut() {
+                            Some(m) if i <= m.1 => {
+                                m.1 = i + k;
+                                m.2 = m.2.min(cv);
+                            }
+                            _ => marked.push((i, i + k, cv)),
+                        }
+                    }
+                }
+                if i + k >= end {
+                    break;
+                }
+                sum += gap(i + k) - gap(i);
+                sq += gap(i + k) * gap(i + k) - gap(i) * gap(i);
+                i += 1;
+            }
+        }
+        start = end + 1;
+    }
+    for (lo, hi, cv) in marked {
+        let slice = &events[lo..=hi];
+        let span = slice[slice.len() - 1].time - slice[0].time;
+        let mean = span as f64 / (slice.len() - 1) as f64 / 1000.0;
+        // Lower is worse: observed and threshold are inverted so the score
+        // grows as the pacing gets more regular.
+        let mut f = ctx.finding(
+            "regularity",
+            slice,
+            "coefficient of variation of gaps between requests".into(),
+            c.max_cv / cv.max(0.01),
+            1.0,
+            format!(
+                "made {} requests {:.1}s apart on average over {} with machine-like regularity (gap variation {:.2}, limit {:.2} over {} requests)",
+                group(slice.len() as u64),
+                mean,
+                duration(span),
+                cv,
+                c.max_cv,
+                k
+            ),
+        );
+        f.evidence.measure = "max_cv / cv of gaps (over 1 means machine-like)".into();
+        f.evidence
+            .counts
+            .insert("mean_gap_ms".into(), (mean * 1000.0) as u64);
+        out.push(f);
+    }
+}
+
+fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.off_hours;
+    if (events.len() as u64) < c.min_events {
+        return;
+    }
+    let mut days_in_hour = [0u64; 24];
+    let mut last_day = [i64::MIN; 24];
+    let mut active_days = 0;
+    let mut prev_day = i64::MIN;
+    for e in events {
+        let day = e.time.div_euclid(DAY);
+        let h = (e.time.rem_euclid(DAY) / HOUR) as usize;
+        if last_day[h] != day {
+            last_day[h] = day;
+            days_in_hour[h] += 1;
+        }
+        if day != prev_day {
+            prev_day = day;
+            active_days += 1;
+        }
+    }
+    if active_days < c.min_days {
+        return;
+    }
+    let margin = c.margin_hours.min(12) as usize;
+    let mut odd_hour = [false; 24];
+    for (h, odd) in odd_hour.iter_mut().enumerate() {
+        *odd = (0..=2 * margin)
+            .all(|d| days_in_hour[(h + 24 + d - margin) % 24] <= c.max_days_in_hour)
+            && ctx.peer_hours[h] < c.peer_share;
+    }
+    let unusual = |e: &Event| odd_hour[(e.time.rem_euclid(DAY) / HOUR) as usize];
+    let mut i = 0;
+    while i < events.len() {
+        if !unusual(&events[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < events.len()
+            && unusual(&events[j + 1])
+            && events[j + 1].time - events[j].time <= 2 * HOUR
+        {
+            j += 1;
+        }
+        let n = (j + 1 - i) as u64;
+        if n >= c.min_events {
+            let slice = &events[i..=j];
+            let hours: Vec<String> = (0..24)
+                .filter(|&h| days_in_hour[h] > c.max_days_in_hour)
+                .map(|h| format!("{h:02}"))
+                .collect();
+            // (Hours within the margin of these are not unusual either.)
+            let mut f = ctx.finding(
+                "off-hours",
+                slice,
+                "events at hours the identity does not use".into(),
+                n as f64,
+                c.min_events as f64,
+                format!(
+                    "made {} requests from {} over {} at hours at least {}h from any it used on more than {} of its {} active days (its hours: {} UTC) and used by under {:.0}% of its peers",
+                    group(n),
+                    crate::time::format(slice[0].time),
+                    duration(slice[slice.len() - 1].time - slice[0].time),
+                    margin + 1,
+                    c.max_days_in_hour,
+                    active_days,
+                    hours.join(","),
+                    c.peer_share * 100.0
+                ),
+            );
+            f.evidence.counts.insert("active_days".into(), active_days);
+            let (ip, agent, _) = ctx.tables.client_parts(slice[0].client);
+            f.evidence.counts.insert(
+                format!(
+                    "from {} {}",
+                    String::from_utf8_lossy(ip),
+                    String::from_utf8_lossy(agent)
+                ),
+                n,
+            );
+            out.push(f);
+        }
+        i = j + 1;
+    }
+}
+
+/// `rate-peer`: compares each identity's busiest hour with its peer group
+/// (its watchlist role, else every identity without one).
+pub fn detect_peers<'a>(
+    scan: &Scan,
+    _config: &Config,
+    watchlist: &Watchlist,
+    profiles: &[Profile],
+    rules_of: &dyn Fn(&str) -> &'a Rules,
+    out: &mut Vec<Finding>,
+) {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let names: Vec<std::borrow::Cow<str>> = profiles
+        .iter()
+        .map(|p| {
+            scan.tables
+                .identities
+                .text(scan.events[p.range.start].identity)
+        })
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        groups
+            .entry(watchlist.role(name).unwrap_or(""))
+            .or_default()
+            .push(i);
+    }
+    for (role, members) in groups {
+        let mut peaks: Vec<u64> = members.iter().map(|&i| profiles[i].peak_hour.0).collect();
+        peaks.sort_unstable();
+        let p99 = peaks[((peaks.len() - 1) as f64 * 0.99) as usize].max(1);
+        for &i in &members {
+            let rules = rules_of(&names[i]);
+            let c = &rules.rate_peer;
+            let (peak, lo, hi) = profiles[i].peak_hour;
+            let limit = (p99 as f64 * c.factor).ceil();
+            if !c.enabled
+                || (members.len() as u64) < c.min_peers
+                || peak < c.min_events
+                || (peak as f64) <= limit
+            {
+                continue;
+            }
+            let events = &scan.events[profiles[i].range.clone()];
+            let ctx = Ctx {
+                tables: &scan.tables,
+                paths: &scan.paths,
+                watchlist,
+                identity: &names[i],
+                rules,
+                watched: &Default::default(),
+                peer_hours: [0.0; 24],
+            };
+            let group_name = if role.is_empty() {
+                "all identities without a role".to_string()
+            } else {
+                format!("role {role}")
+            };
+            let mut f = ctx.finding(
+                "rate-peer",
+                &events[lo..hi],
+                "events in its busiest hour".into(),
+                peak as f64,
+                limit,
+                format!(
+                    "made {} requests in its busiest hour where {} of {} peers ({}) stay at or under {} (limit {} = {} x their 99th percentile)",
+                    group(peak),
+                    "99%",
+                    members.len(),
+                    group_name,
+                    group(p99),
+                    limit,
+                    c.factor
+                ),
+            );
+            f.evidence
+                .counts
+                .insert("peers".into(), members.len() as u64);
+            f.evidence.counts.insert("peer_p99".into(), p99);
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::config::Config;
+
+    fn run(events: &[Event], config: &Config) -> Vec<Finding> {
+        let tables = tables(2);
+        let paths = vec!["log".to_string()];
+        let watchlist = Watchlist::default();
+        let ctx = Ctx {
+            tables: &tables,
+            paths: &paths,
+            watchlist: &watchlist,
+            identity: "who",
+            rules: &config.rules,
+            watched: &Default::default(),
+            peer_hours: [0.0; 24],
+        };
+        let mut out = Vec::new();
+        detect(events, &ctx, &mut out);
+        out
+    }
+
+    fn only(config: &mut Config, rule: &str) {
+        let r = &mut config.rules;
+        r.rate_absolute.enabled = rule == "rate-absolute";
+        r.rate_baseline.enabled = rule == "rate-baseline";
+        r.regularity.enabled = rule == "regularity";
+        r.off_hours.enabled = rule == "off-hours";
+    }
+
+    #[test]
+    fn rate_absolute_fires_at_the_limit() {
+        let mut config = Config::default();
+        only(&mut config, "rate-absolute");
+        config.rules.rate_absolute.per_minute = 10;
+        let nine: Vec<Event> = (0..9).map(|i| read(i * 6, 1)).collect();
+        assert!(run(&nine, &config).is_empty());
+        let ten: Vec<Event> = (0..10).map(|i| read(i * 6, 1)).collect();
+        let f = run(&ten, &config);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence.observed, 10.0);
+        let spread: Vec<Event> = (0..10).map(|i| read(i * 7, 1)).collect();
+        assert!(run(&spread, &config).is_empty(), "63 s is over a minute");
+    }
+
+    #[test]
+    fn regularity_catches_steady_pacing_not_human_bursts() {
+        let mut config = Config::default();
+        only(&mut config, "regularity");
+        config.rules.regularity.min_events = 20;
+        // Every 20-25 s, around the clock.
+        let steady: Vec<Event> = (0..40).map(|i| read(i * 20 + (i * 7 % 6), 1)).collect();
+        let f = run(&steady, &config);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("machine-like"));
+        // Bursts of clicks with pauses: high variation.
+        let human: Vec<Event> = (0..40)
+            .map(|i| read(i * 3 + (i / 5) * 600 + (i * i % 11), 1))
+            .collect();
+        assert!(run(&human, &config).is_empty());
+    }
+
+    #[test]
+    fn off_hours_needs_history_and_sustained_activity() {
+        let mut config = Config::default();
+        only(&mut config, "off-hours");
+        config.rules.off_hours.min_events = 10;
+        // Ten days at 10:00-10:10, then 12 requests at 03:00 one night.
+        let mut ev: Vec<Event> = Vec::new();
+        for d in 0..10 {
+            for m in 0..10 {
+                ev.push(read(d * 86_400 + 10 * 3600 + m * 60, 1));
+            }
+        }
+        let night = 11 * 86_400 + 3 * 3600;
+        for i in 0..12 {
+            ev.push(read(night + i * 60, 2));
+        }
+        let f = run(&ev, &config);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].evidence.observed, 12.0);
+        ev.truncate(ev.len() - 3);
+        assert!(
+            run(&ev, &config).is_empty(),
+            "9 requests are under the limit"
+        );
+    }
+
+    #[test]
+    fn rate_baseline_uses_robust_history() {
+        let mut config = Config::default();
+        only(&mut config, "rate-baseline");
+        config.rules.rate_baseline.min_events = 30;
+        let mut ev = Vec::new();
+        for h in 0..12 {
+            for m in 0..(10 + h % 3) {
+                ev.push(read(h * 3600 + m * 60, 1));
+            }
+        }
+        assert!(run(&ev, &config).is_empty());
+        for s in 0..40 {
+            ev.push(read(20 * 3600 + s * 30, 1));
+        }
+        let f = run(&ev, &config);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence.observed, 40.0);
+    }
+}
