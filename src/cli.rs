@@ -23,6 +23,8 @@ pub enum Command {
     Config(crate::cmd::config::ConfigArgs),
     /// Write a realistic contest's access log with watchlist and labels.
     Generate(crate::cmd::generate::GenerateArgs),
+    /// Score the detectors against a generated contest's labels.
+    Eval(crate::cmd::eval::EvalArgs),
 }
 
 /// Line formats on the command line.

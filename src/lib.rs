@@ -25,6 +25,7 @@ pub mod batch;
 pub mod config;
 pub mod detect;
 pub mod error;
+pub mod eval;
 pub mod event;
 pub mod finding;
 pub mod format;

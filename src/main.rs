@@ -15,6 +15,7 @@ fn main() {
         cli::Command::Scan(args) => cmd::scan::run(args),
         cli::Command::Config(args) => cmd::config::run(args),
         cli::Command::Generate(args) => cmd::generate::run(args),
+        cli::Command::Eval(args) => cmd::eval::run(args),
     };
     let code = match result {
         Ok(code) => code,

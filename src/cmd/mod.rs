@@ -2,6 +2,7 @@
 //! its `run`, which returns the exit status.
 
 pub mod config;
+pub mod eval;
 pub mod generate;
 pub mod scan;
 

@@ -1,0 +1,72 @@
+//! `scrapewatch eval DIR`: scans DIR's generated events with its watchlist
+//! and prints a scorecard against its labels.
+
+use crate::cli::ScanOptions;
+use anyhow::{anyhow, Result};
+use clap::Args;
+use scrapewatch::detect;
+use scrapewatch::eval;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `scrapewatch eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A directory written by `scrapewatch generate`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub scan: ScanOptions,
+    /// Write the scorecard as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// The events file of a generated directory.
+pub fn events_in(dir: &Path) -> Result<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("events."))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next().ok_or_else(|| {
+        anyhow!(
+            "{}: no events.* file (write one with scrapewatch generate)",
+            dir.display()
+        )
+    })
+}
+
+/// Runs the command.
+pub fn run(mut args: EvalArgs) -> Result<i32> {
+    let events = events_in(&args.dir)?;
+    if args.scan.config.is_none() && args.dir.join("config.toml").exists() {
+        args.scan.config = Some(args.dir.join("config.toml"));
+    }
+    if args.scan.watchlist.is_none() {
+        args.scan.watchlist = Some(args.dir.join("watchlist.csv"));
+    }
+    let labels = eval::load_labels(&args.dir.join("labels.json"))?;
+    let config = args.scan.config()?;
+    let watchlist = args.scan.watchlist()?;
+    let paths = [events.display().to_string()];
+    let (scan, timing, _) = super::scan::run_scan(&paths, &config, &args.scan.options(), true)?;
+    let detection = detect::detect(&scan, &config, &watchlist)?;
+    let card = eval::score(&labels, &detection.findings);
+    print!("{}", card.render());
+    eprintln!(
+        "{} events, {} findings ({} suppressed) in {:.2} s",
+        scan.summary.total.events,
+        detection.active().count(),
+        detection.suppressed(),
+        timing.seconds
+    );
+    if let Some(path) = &args.json {
+        super::scan::write_json(path, &serde_json::to_value(&card)?)?;
+    }
+    Ok(0)
+}
