@@ -206,8 +206,11 @@ rule_config!(
         /// Members that must take part.
         min_members: u64 = 3,
         /// User agents or prefixes shared by more identities than this are
-        /// too common to mean anything (browsers, office NAT).
+        /// too common to mean anything (browsers, office NAT)...
         max_group: u64 = 12,
+        /// ...and so are those shared by more than this share of all
+        /// identities (in a small log, a browser looks rare by count).
+        max_share: f64 = 0.05,
     }
 );
 

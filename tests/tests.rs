@@ -4,5 +4,6 @@ mod util;
 
 mod bad_input;
 mod cli;
+mod detect;
 mod generate;
 mod invariance;

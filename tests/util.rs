@@ -1,8 +1,10 @@
 //! The tester: runs a case through every code path (thread counts, chunk
 //! sizes, mapped and streamed input) and requires identical output.
 
+use scrapewatch::detect::{detect, Detection};
 use scrapewatch::input::Input;
 use scrapewatch::scan::{scan, Options, Scan};
+use scrapewatch::watchlist::Watchlist;
 use scrapewatch::Config;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -69,17 +71,40 @@ pub fn paths() -> Vec<Options> {
 /// Scans `files` every way and asserts the rendered output is identical;
 /// returns the scan of the default way.
 pub fn scan_every_way(files: &[PathBuf], config: &Config) -> Scan {
+    detect_every_way(files, config, &Watchlist::default()).0
+}
+
+/// The scan and its findings, rendered.
+pub fn render_all(scan: &Scan, detection: &Detection) -> String {
+    let mut out = render(scan);
+    for f in &detection.findings {
+        out.push_str(&serde_json::to_string(f).unwrap());
+        out.push('\n');
+    }
+    out
+}
+
+/// Scans and detects every way, asserting identical summaries, events and
+/// findings; returns the default way's scan and findings.
+pub fn detect_every_way(
+    files: &[PathBuf],
+    config: &Config,
+    watchlist: &Watchlist,
+) -> (Scan, Detection) {
     let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
     let reference = scan(config, &inputs, &Options::default()).unwrap();
-    let expected = render(&reference);
+    let detection = detect(&reference, config, watchlist).unwrap();
+    let expected = render_all(&reference, &detection);
     for options in paths() {
-        let got = render(&scan(config, &inputs, &options).unwrap());
+        let s = scan(config, &inputs, &options).unwrap();
+        let d = detect(&s, config, watchlist).unwrap();
+        let got = render_all(&s, &d);
         assert!(
             got == expected,
             "output differs with {options:?}\n--- expected\n{expected}\n--- got\n{got}"
         );
     }
-    reference
+    (reference, detection)
 }
 
 /// Runs the binary.

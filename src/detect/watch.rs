@@ -358,7 +358,8 @@ pub fn detect_coordinated<'a>(
     let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
     for (key, members) in groups {
         let n = members.len() as u64;
-        if n < c.min_members || (n > c.max_group && !key.starts_with("campaign")) {
+        let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
+        if n < c.min_members || (common && !key.starts_with("campaign")) {
             continue;
         }
         // The members' reads, in time order.
