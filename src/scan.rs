@@ -579,22 +579,29 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
     let rank = tables.identities.ranks();
     tables.identities = tables.identities.renumbered(&rank);
 
-    // Batches are appended in input order and freed one by one, so the
+    // Symbols are remapped in place, batch by batch in parallel; then the
+    // batches are appended in input order and freed one by one, so the
     // events are held once (plus one batch), then sorted in place.
+    let mut batches = batches;
+    batches
+        .par_iter_mut()
+        .zip(maps.par_iter())
+        .for_each(|((base, batch), (identities, systems, records, clients))| {
+            for e in &mut batch.events {
+                e.identity = rank[identities[e.identity as usize] as usize];
+                e.client = clients[e.client as usize];
+                e.system = systems[e.system as usize];
+                if let Some(s) = e.record.as_string() {
+                    e.record = Record::string(records[s as usize]);
+                }
+                e.line = (*base + e.line as u64).min(u32::MAX as u64) as u32;
+            }
+        });
+    drop(maps);
     let total: usize = batches.iter().map(|(_, b)| b.events.len()).sum();
     let mut events = Vec::with_capacity(total);
-    for ((base, batch), (identities, systems, records, clients)) in batches.into_iter().zip(maps) {
-        events.extend(batch.events.iter().map(|e| Event {
-            identity: rank[identities[e.identity as usize] as usize],
-            client: clients[e.client as usize],
-            system: systems[e.system as usize],
-            record: match e.record.as_string() {
-                Some(s) => Record::string(records[s as usize]),
-                None => e.record,
-            },
-            line: (base + e.line as u64).min(u32::MAX as u64) as u32,
-            ..*e
-        }));
+    for (_, batch) in batches {
+        events.extend_from_slice(&batch.events);
     }
     sort_timelines(&mut events);
     Ok((events, tables))
