@@ -64,14 +64,18 @@ fn parse(c: &mut Criterion) {
         };
         let parser = Parser::new(format, &config, header).unwrap();
         group.throughput(Throughput::Bytes(body.len() as u64));
-        group.bench_with_input(BenchmarkId::new("parse", Param(name, EVENTS as usize)), body, |b, body| {
-            b.iter(|| {
-                let mut batch = Batch::new();
-                batch.add_lines(body, &parser, &rules, 0);
-                assert_eq!(batch.counts.events, EVENTS);
-                batch.events.len()
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("parse", Param(name, EVENTS as usize)),
+            body,
+            |b, body| {
+                b.iter(|| {
+                    let mut batch = Batch::new();
+                    batch.add_lines(body, &parser, &rules, 0);
+                    assert_eq!(batch.counts.events, EVENTS);
+                    batch.events.len()
+                })
+            },
+        );
     }
     group.finish();
 
@@ -80,9 +84,17 @@ fn parse(c: &mut Criterion) {
     let len = std::fs::metadata(&path).unwrap().len();
     group.throughput(Throughput::Bytes(len));
     let inputs = [Input::Path(path)];
-    group.bench_function(BenchmarkId::new("scan", Param("ndjson", EVENTS as usize)), |b| {
-        b.iter(|| scan(&Config::default(), &inputs, &Options::default()).unwrap().events.len())
-    });
+    group.bench_function(
+        BenchmarkId::new("scan", Param("ndjson", EVENTS as usize)),
+        |b| {
+            b.iter(|| {
+                scan(&Config::default(), &inputs, &Options::default())
+                    .unwrap()
+                    .events
+                    .len()
+            })
+        },
+    );
     group.finish();
 }
 

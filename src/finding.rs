@@ -137,18 +137,22 @@ pub fn cmp_within(a: &Finding, b: &Finding) -> Ordering {
         .then(a.message.cmp(&b.message))
 }
 
-/// Ranks identities by combined risk (their best score, then the sum of
-/// the rest, then the name) and orders every finding: a total order, so the
-/// output is the same on every run.
+/// Ranks identities by combined risk and orders every finding: a total
+/// order, so the output is the same on every run. Combined risk is the best
+/// score, then the sum of each rule's best score (so many rules outrank one
+/// rule repeated), then the name.
 pub fn rank(findings: &mut [Finding]) {
-    let mut risk: BTreeMap<&str, (u8, u64)> = BTreeMap::new();
+    let mut best: BTreeMap<(&str, &str), u8> = BTreeMap::new();
     for f in findings.iter().filter(|f| !f.suppressed) {
-        let r = risk.entry(&f.identity).or_default();
-        r.0 = r.0.max(f.score);
-        r.1 += f.score as u64;
+        let b = best.entry((&f.identity, &f.rule)).or_default();
+        *b = (*b).max(f.score);
     }
-    let risk: BTreeMap<String, (u8, u64)> =
-        risk.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut risk: BTreeMap<String, (u8, u64)> = BTreeMap::new();
+    for ((identity, _), score) in best {
+        let r = risk.entry(identity.to_string()).or_default();
+        r.0 = r.0.max(score);
+        r.1 += score as u64;
+    }
     findings.sort_by(|a, b| {
         let ra = risk.get(&a.identity).copied().unwrap_or_default();
         let rb = risk.get(&b.identity).copied().unwrap_or_default();
@@ -182,6 +186,46 @@ mod tests {
         assert_eq!(score(Severity::High, 200.0, 100.0), 80);
         assert_eq!(score(Severity::Critical, 1e9, 1.0), 100);
         assert_eq!(score(Severity::Low, 5.0, 0.0), 53);
+    }
+
+    #[test]
+    fn many_rules_outrank_one_rule_repeated() {
+        let f = |id: &str, rule: &str, score: u8| Finding {
+            rule: rule.into(),
+            family: String::new(),
+            severity: Severity::High,
+            score,
+            identity: id.into(),
+            start: String::new(),
+            end: String::new(),
+            events: 1,
+            message: String::new(),
+            evidence: Evidence {
+                measure: String::new(),
+                observed: 0.0,
+                threshold: 0.0,
+                records: None,
+                counts: BTreeMap::new(),
+                samples: vec![],
+            },
+            suppressed: false,
+            start_ms: 0,
+            end_ms: 0,
+        };
+        let mut v = vec![
+            f("repeat", "embargo", 100),
+            f("repeat", "embargo", 100),
+            f("repeat", "embargo", 100),
+            f("broad", "embargo", 100),
+            f("broad", "sequential-read", 90),
+            f("low", "off-hours", 50),
+        ];
+        rank(&mut v);
+        let order: Vec<&str> = v.iter().map(|f| f.identity.as_str()).collect();
+        assert_eq!(
+            order,
+            ["broad", "broad", "repeat", "repeat", "repeat", "low"]
+        );
     }
 
     #[test]

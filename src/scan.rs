@@ -476,6 +476,7 @@ fn read_stream(
         buf.drain(..complete);
         searched = 0;
         if batch.events.len() >= 1 << 16 {
+            batch.events.shrink_to_fit();
             read.batches
                 .push(std::mem::replace(&mut batch, Batch::new()));
         }
@@ -583,10 +584,8 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
     // batches are appended in input order and freed one by one, so the
     // events are held once (plus one batch), then sorted in place.
     let mut batches = batches;
-    batches
-        .par_iter_mut()
-        .zip(maps.par_iter())
-        .for_each(|((base, batch), (identities, systems, records, clients))| {
+    batches.par_iter_mut().zip(maps.par_iter()).for_each(
+        |((base, batch), (identities, systems, records, clients))| {
             for e in &mut batch.events {
                 e.identity = rank[identities[e.identity as usize] as usize];
                 e.client = clients[e.client as usize];
@@ -596,7 +595,8 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
                 }
                 e.line = (*base + e.line as u64).min(u32::MAX as u64) as u32;
             }
-        });
+        },
+    );
     drop(maps);
     let total: usize = batches.iter().map(|(_, b)| b.events.len()).sum();
     let mut events = Vec::with_capacity(total);

@@ -320,9 +320,13 @@ pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Det
     Ok(Detection { findings: all })
 }
 
-/// Merges overlapping findings of one rule: the strongest keeps its
-/// message and evidence and takes the union of the windows; the event
-/// count is recounted from the timeline.
+/// Findings of one rule and identity closer than this merge: one burst with
+/// a short pause is one thing for a person to check, not two.
+pub const MERGE_GAP: Millis = 30 * 60_000;
+
+/// Merges findings of one rule that overlap or lie within [`MERGE_GAP`]:
+/// the strongest keeps its message and evidence and takes the union of the
+/// windows; the event count is recounted from the timeline.
 pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
     findings.sort_by(|a, b| {
         a.rule
@@ -331,9 +335,11 @@ pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
             .then(a.end_ms.cmp(&b.end_ms))
     });
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut merged: Vec<usize> = Vec::with_capacity(findings.len());
     for f in findings {
         match out.last_mut() {
-            Some(last) if last.rule == f.rule && f.start_ms <= last.end_ms => {
+            Some(last) if last.rule == f.rule && f.start_ms <= last.end_ms + MERGE_GAP => {
+                *merged.last_mut().expect("one per finding") += 1;
                 let (start, end) = (last.start_ms.min(f.start_ms), last.end_ms.max(f.end_ms));
                 if finding::cmp_within(&f, last) == std::cmp::Ordering::Less {
                     *last = f;
@@ -346,7 +352,18 @@ pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
                 let hi = timeline.partition_point(|e| e.time <= end);
                 last.events = (hi - lo) as u64;
             }
-            _ => out.push(f),
+            _ => {
+                out.push(f);
+                merged.push(1);
+            }
+        }
+    }
+    for (f, n) in out.iter_mut().zip(merged) {
+        if n > 1 {
+            f.message.push_str(&format!(
+                "; strongest of {n} such findings between {} and {} ({} events)",
+                f.start, f.end, f.events
+            ));
         }
     }
     out
@@ -412,6 +429,47 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(sorted, keys);
+    }
+
+    #[test]
+    fn close_findings_of_a_rule_merge_and_recount() {
+        let tables = tables(1);
+        let paths = vec!["log".to_string()];
+        let watchlist = Watchlist::default();
+        let rules = crate::config::Rules::default();
+        let ctx = Ctx {
+            tables: &tables,
+            paths: &paths,
+            watchlist: &watchlist,
+            identity: "who",
+            rules: &rules,
+            watched: &Default::default(),
+            peer_hours: [0.0; 24],
+        };
+        let tl: Vec<Event> = [0, 60, 120, 1000, 1060, 5000]
+            .iter()
+            .map(|&s| read(s, 1))
+            .collect();
+        let f = |a: usize, b: usize, obs: f64| {
+            ctx.finding(
+                "regularity",
+                &tl[a..b],
+                String::new(),
+                obs,
+                1.0,
+                format!("{obs}"),
+            )
+        };
+        // 120 s to 1000 s is within the gap; 1060 s to 5000 s is not.
+        let merged = merge(vec![f(0, 3, 2.0), f(3, 5, 4.0), f(5, 6, 1.0)], &tl);
+        assert_eq!(merged.len(), 2);
+        assert!(
+            merged[0].message.starts_with("4; strongest of 2"),
+            "{}",
+            merged[0].message
+        );
+        assert_eq!(merged[0].events, 5);
+        assert_eq!((merged[0].start_ms, merged[0].end_ms), (0, 1_060_000));
     }
 
     #[test]
