@@ -345,3 +345,68 @@ fn json_schema_exit_codes_and_pseudonyms() {
         "--show-suppressed shows allow-listed findings"
     );
 }
+
+#[test]
+fn public_web_log_enumeration_flagged_asset_bursts_not() {
+    // A combined-format log with no accounts (identity = ip): one client
+    // fetches /articles/1..300 every two seconds; another reads 20 pages,
+    // each followed by 80 images, scripts and styles within a second.
+    let mut lines = Vec::new();
+    let t0 = 1_717_200_000i64;
+    let clf_time = |t: i64| {
+        let ms = t * 1000;
+        let s = scrapewatch::time::format(ms); // 2024-06-01T00:00:00Z
+        let (date, time) = (&s[..10], &s[11..19]);
+        let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let m: usize = date[5..7].parse().unwrap();
+        format!(
+            "{}/{}/{}:{} +0000",
+            &date[8..10],
+            months[m - 1],
+            &date[..4],
+            time
+        )
+    };
+    for i in 0..300 {
+        lines.push(format!(
+            "203.0.113.5 - - [{}] \"GET /articles/{} HTTP/1.1\" 200 5120 \"-\" \"fetcher/1.0\"",
+            clf_time(t0 + 2 * i),
+            1000 + i
+        ));
+    }
+    for p in 0..20 {
+        let t = t0 + 90 * p;
+        lines.push(format!(
+            "198.51.100.7 - - [{}] \"GET /articles/{} HTTP/1.1\" 200 9000 \"-\" \"Mozilla/5.0\"",
+            clf_time(t),
+            5000 + p * 37
+        ));
+        for a in 0..80 {
+            let ext = ["png", "css", "js", "woff2"][a % 4];
+            lines.push(format!(
+                "198.51.100.7 - - [{}] \"GET /static/{a}.{ext} HTTP/1.1\" 200 3000 \"https://news.example/articles/{}\" \"Mozilla/5.0\"",
+                clf_time(t + (a as i64) / 60),
+                5000 + p * 37
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("access.log");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (scan, detection) = detect_every_way(&[file], &Config::default(), &Watchlist::default());
+    assert_eq!(scan.summary.total.ip_fallback, scan.summary.total.events);
+    let flagged: BTreeSet<(String, String)> = detection
+        .active()
+        .map(|f| (f.identity.clone(), f.rule.clone()))
+        .collect();
+    assert!(
+        flagged.contains(&("203.0.113.5".into(), "sequential-read".into())),
+        "{flagged:?}"
+    );
+    assert!(
+        !flagged.iter().any(|(id, _)| id == "198.51.100.7"),
+        "{flagged:?}"
+    );
+}

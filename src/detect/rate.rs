@@ -15,9 +15,28 @@ const MINUTE: Millis = 60_000;
 const HOUR: Millis = 3_600_000;
 const DAY: Millis = 86_400_000;
 
+/// Whether an event counts towards rates: requests for static assets (and
+/// other actions that name no record) do not, so a browser loading a page's
+/// images, scripts and styles in one burst is one page view, not a scraper.
+pub fn counts(e: &Event) -> bool {
+    e.action != crate::event::Action::Other || e.record.is_some()
+}
+
 /// Runs the family's per-identity rules over one timeline.
-pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+pub fn detect(all: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     let r = ctx.rules;
+    // Rates are measured over the requests that count; the copy is made
+    // only when a timeline holds requests that do not.
+    let kept: Vec<Event>;
+    let events = if all.iter().all(counts) {
+        all
+    } else {
+        kept = all.iter().copied().filter(counts).collect();
+        &kept[..]
+    };
+    if events.is_empty() {
+        return;
+    }
     if r.rate_absolute.enabled {
         let c = &r.rate_absolute;
         for (window, limit) in [(MINUTE, c.per_minute), (HOUR, c.per_hour), (DAY, c.per_day)] {
@@ -58,15 +77,17 @@ pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// Events in the busiest sliding hour, and that hour's index range.
+/// Requests that count (see [`counts`]) in the busiest sliding hour, and
+/// that hour's index range in the timeline.
 pub fn peak_hour(events: &[Event]) -> (u64, usize, usize) {
     let mut best = (0, 0, 0);
-    let mut left = 0;
+    let (mut left, mut n) = (0, 0u64);
     for right in 0..events.len() {
+        n += counts(&events[right]) as u64;
         while events[right].time - events[left].time >= HOUR {
+            n -= counts(&events[left]) as u64;
             left += 1;
         }
-        let n = (right + 1 - left) as u64;
         if n > best.0 {
             best = (n, left, right + 1);
         }
