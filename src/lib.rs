@@ -6,7 +6,7 @@
 //! - **chunk**: a newline-aligned byte range of a mapped input, one unit of
 //!   parallel work ([`scan::split`]).
 //! - **format**: how a line is written: NDJSON, CSV or combined log format
-//!   ([`format`]).
+//!   ([`mod@format`]).
 //! - **event**: one access, parsed from one line into a compact
 //!   [`event::Event`]; strings are interned ([`intern`]).
 //! - **identity**: who counts as one actor: an account, an ip, a prefix, a
