@@ -261,7 +261,6 @@ impl Scorecard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Evidence, Severity};
 
     fn label(id: &str, trap: bool, family: Option<&str>) -> Label {
         Label {
@@ -281,26 +280,11 @@ mod tests {
     fn finding(id: &str, rule: &str, family: &str, start_min: i64, suppressed: bool) -> Finding {
         let t0 = crate::time::parse(b"2025-06-01T10:00:00Z", 0).unwrap();
         Finding {
-            rule: rule.into(),
             family: family.into(),
-            severity: Severity::High,
-            score: 70,
-            identity: id.into(),
-            start: String::new(),
-            end: String::new(),
-            events: 1,
-            message: String::new(),
-            evidence: Evidence {
-                measure: String::new(),
-                observed: 1.0,
-                threshold: 1.0,
-                records: None,
-                counts: Default::default(),
-                samples: vec![],
-            },
             suppressed,
             start_ms: t0 + start_min * 60_000,
             end_ms: t0 + (start_min + 5) * 60_000,
+            ..crate::finding::testing::finding(id, rule, 70)
         }
     }
 

@@ -177,25 +177,17 @@ pub fn duration(ms: Millis) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
-    #[test]
-    fn scores_grow_with_the_ratio() {
-        assert_eq!(score(Severity::High, 100.0, 100.0), 70);
-        assert_eq!(score(Severity::High, 200.0, 100.0), 80);
-        assert_eq!(score(Severity::Critical, 1e9, 1.0), 100);
-        assert_eq!(score(Severity::Low, 5.0, 0.0), 53);
-    }
-
-    #[test]
-    fn many_rules_outrank_one_rule_repeated() {
-        let f = |id: &str, rule: &str, score: u8| Finding {
+    /// A bare finding for tests of ranking and scoring.
+    pub fn finding(identity: &str, rule: &str, score: u8) -> Finding {
+        Finding {
             rule: rule.into(),
             family: String::new(),
             severity: Severity::High,
             score,
-            identity: id.into(),
+            identity: identity.into(),
             start: String::new(),
             end: String::new(),
             events: 1,
@@ -211,7 +203,25 @@ mod tests {
             suppressed: false,
             start_ms: 0,
             end_ms: 0,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_grow_with_the_ratio() {
+        assert_eq!(score(Severity::High, 100.0, 100.0), 70);
+        assert_eq!(score(Severity::High, 200.0, 100.0), 80);
+        assert_eq!(score(Severity::Critical, 1e9, 1.0), 100);
+        assert_eq!(score(Severity::Low, 5.0, 0.0), 53);
+    }
+
+    #[test]
+    fn many_rules_outrank_one_rule_repeated() {
+        let f = testing::finding;
         let mut v = vec![
             f("repeat", "embargo", 100),
             f("repeat", "embargo", 100),

@@ -145,14 +145,19 @@ struct Hours {
     weekends: bool,
 }
 
-const ALWAYS: Hours = Hours {
-    from_hour: 0,
-    to_hour: 24,
-    weekdays: true,
-    weekends: true,
-};
+const ALWAYS: Hours = Hours::new(0, 24, true, true);
 
 impl Hours {
+    /// Hours `from..to` of weekdays, weekends or both.
+    const fn new(from_hour: i64, to_hour: i64, weekdays: bool, weekends: bool) -> Hours {
+        Hours {
+            from_hour,
+            to_hour,
+            weekdays,
+            weekends,
+        }
+    }
+
     fn active_day(&self, day: i64) -> bool {
         // 1970-01-01 was a Thursday: day 0 -> weekday 3 (Mon = 0).
         let weekday = (day + 3).rem_euclid(7);
@@ -632,12 +637,7 @@ fn cast(world: &World, params: &Params) -> Cast {
         let account = format!("camp-rowe-{c}");
         let w = (day(1), embargo);
         let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
-        a.hours = Hours {
-            from_hour: 10,
-            to_hour: 20,
-            weekdays: true,
-            weekends: true,
-        };
+        a.hours = Hours::new(10, 20, true, true);
         a.session_gap = 8 * HOUR;
         a.session_len = (2, 6);
         label(&mut labels, &account, Scenario::EmbargoRead, w);
@@ -649,12 +649,7 @@ fn cast(world: &World, params: &Params) -> Cast {
         let w = (embargo, end);
         let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
         a.pick = Pick::Office;
-        a.hours = Hours {
-            from_hour: 9,
-            to_hour: 21,
-            weekdays: true,
-            weekends: true,
-        };
+        a.hours = Hours::new(9, 21, true, true);
         a.session_gap = 2 * HOUR;
         a.session_len = (5, 25);
         label(&mut labels, &account, Scenario::PatientCampaign, w);
@@ -697,12 +692,7 @@ fn cast(world: &World, params: &Params) -> Cast {
         let w = (revoked + 2 * HOUR, revoked + 3 * DAY);
         let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
         a.pick = Pick::Office;
-        a.hours = Hours {
-            from_hour: 9,
-            to_hour: 18,
-            weekdays: true,
-            weekends: true,
-        };
+        a.hours = Hours::new(9, 18, true, true);
         a.session_gap = 4 * HOUR;
         a.session_len = (5, 15);
         label(&mut labels, &account, Scenario::Revoked, w);
@@ -779,12 +769,7 @@ fn cast(world: &World, params: &Params) -> Cast {
     let mut a = Actor::new("svc-sync".into(), "membership", next_rng(&mut rng), w);
     a.pick = Pick::Sequential { step_max: 1 };
     a.cursor = m0;
-    a.hours = Hours {
-        from_hour: 2,
-        to_hour: 3,
-        weekdays: true,
-        weekends: true,
-    };
+    a.hours = Hours::new(2, 3, true, true);
     // Gaps count active time only: one active hour a day, so once a night.
     a.session_gap = 40 * MINUTE;
     let n = volume(20_000, 200);
@@ -800,12 +785,7 @@ fn cast(world: &World, params: &Params) -> Cast {
     a.pick = Pick::Export {
         rows: (50_000, 200_000),
     };
-    a.hours = Hours {
-        from_hour: 6,
-        to_hour: 7,
-        weekdays: true,
-        weekends: false,
-    };
+    a.hours = Hours::new(6, 7, true, false);
     a.session_gap = 50 * MINUTE;
     a.session_len = (1, 3);
     a.ips = vec!["10.20.0.5".into()];
@@ -847,12 +827,7 @@ fn cast(world: &World, params: &Params) -> Cast {
         hi: lo + branch_size,
         walk: 0.6,
     };
-    a.hours = Hours {
-        from_hour: 18,
-        to_hour: 21,
-        weekdays: true,
-        weekends: true,
-    };
+    a.hours = Hours::new(18, 21, true, true);
     a.session_gap = 2 * HOUR;
     label(
         &mut labels,
@@ -905,12 +880,7 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
     match role {
         Role::Volunteer => {
             a.system = "phone-banking";
-            a.hours = Hours {
-                from_hour: 17,
-                to_hour: 21,
-                weekdays: true,
-                weekends: true,
-            };
+            a.hours = Hours::new(17, 21, true, true);
             a.session_gap = 5 * HOUR;
             a.session_len = (8, 40);
             a.pace = (40_000, 240_000);
@@ -923,24 +893,14 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
                 hi: lo + branch_size,
                 walk: 0.0,
             };
-            a.hours = Hours {
-                from_hour: 9,
-                to_hour: 22,
-                weekdays: true,
-                weekends: true,
-            };
+            a.hours = Hours::new(9, 22, true, true);
             a.session_gap = 10 * HOUR;
             a.session_len = (3, 15);
             a.pace = (15_000, 120_000);
         }
         Role::Staff => {
             a.pick = Pick::Office;
-            a.hours = Hours {
-                from_hour: 9,
-                to_hour: 17,
-                weekdays: true,
-                weekends: false,
-            };
+            a.hours = Hours::new(9, 17, true, false);
             a.session_gap = 45 * MINUTE;
             a.session_len = (4, 20);
             a.pace = (10_000, 90_000);
@@ -948,24 +908,14 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
         Role::Canvasser => {
             a.system = "canvassing";
             a.pick = Pick::Voters;
-            a.hours = Hours {
-                from_hour: 10,
-                to_hour: 19,
-                weekdays: false,
-                weekends: true,
-            };
+            a.hours = Hours::new(10, 19, false, true);
             a.session_gap = 6 * HOUR;
             a.session_len = (10, 40);
             a.pace = (60_000, 300_000);
         }
         Role::Lead => {
             a.system = "phone-banking";
-            a.hours = Hours {
-                from_hour: 17,
-                to_hour: 22,
-                weekdays: true,
-                weekends: true,
-            };
+            a.hours = Hours::new(17, 22, true, true);
             a.session_gap = 4 * HOUR;
             a.session_len = (10, 40);
             a.pace = (20_000, 120_000);
@@ -1298,12 +1248,7 @@ mod tests {
 
     #[test]
     fn active_hours_advance() {
-        let h = Hours {
-            from_hour: 9,
-            to_hour: 17,
-            weekdays: true,
-            weekends: false,
-        };
+        let h = Hours::new(9, 17, true, false);
         // 2024-07-05 is a Friday.
         let fri = days_from_civil(2024, 7, 5) * DAY;
         assert_eq!(h.advance(fri + 8 * HOUR, HOUR, i64::MAX), fri + 10 * HOUR);

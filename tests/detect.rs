@@ -2,12 +2,11 @@
 //! and two formats, findings invariance on a generated contest, quality on
 //! three seeds, the JSON schema, exit codes and pseudonyms.
 
-use crate::util::{data, detect_every_way, run};
+use crate::util::{data, detect_every_way, generate, run};
 use scrapewatch::finding::Finding;
 use scrapewatch::watchlist::Watchlist;
 use scrapewatch::Config;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// Expands a case's `generate` entries into NDJSON lines.
 fn generated(case: &toml::Table) -> Vec<String> {
@@ -168,27 +167,10 @@ fn golden_cases_through_every_path_and_format() {
     }
 }
 
-fn generate(dir: &Path, events: u64, seed: u64) {
-    let out = run(&[
-        "generate",
-        "--out",
-        dir.to_str().unwrap(),
-        "--events",
-        &events.to_string(),
-        "--seed",
-        &seed.to_string(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn findings_are_the_same_every_way() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), 40_000, 11);
+    generate(dir.path(), 40_000, 11, "ndjson");
     let watchlist = Watchlist::load(&dir.path().join("watchlist.csv")).unwrap();
     let (_, detection) = detect_every_way(
         &[dir.path().join("events.ndjson")],
@@ -202,7 +184,7 @@ fn findings_are_the_same_every_way() {
 fn quality_on_three_seeds() {
     for seed in [1, 2, 3] {
         let dir = tempfile::tempdir().unwrap();
-        generate(dir.path(), 150_000, seed);
+        generate(dir.path(), 150_000, seed, "ndjson");
         let out = run(&[
             "eval",
             dir.path().to_str().unwrap(),

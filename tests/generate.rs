@@ -1,30 +1,11 @@
 //! The generator: deterministic by seed, labels consistent with events, and
 //! every format scans cleanly to the same events.
 
-use crate::util::run;
+use crate::util::{generate, run};
 use scrapewatch::input::Input;
 use scrapewatch::scan::{scan, Options};
 use scrapewatch::Config;
 use std::path::Path;
-
-fn generate(dir: &Path, events: u64, seed: u64, format: &str) {
-    let out = run(&[
-        "generate",
-        "--out",
-        dir.to_str().unwrap(),
-        "--events",
-        &events.to_string(),
-        "--seed",
-        &seed.to_string(),
-        "--format",
-        format,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_bytes() {

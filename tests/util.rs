@@ -114,3 +114,23 @@ pub fn run(args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// Runs `scrapewatch generate` into `dir`.
+pub fn generate(dir: &Path, events: u64, seed: u64, format: &str) {
+    let out = run(&[
+        "generate",
+        "--out",
+        dir.to_str().unwrap(),
+        "--events",
+        &events.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--format",
+        format,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -383,21 +383,13 @@ mod tests {
     use crate::watchlist::Watchlist;
 
     fn run(events: &[Event], config: &Config) -> Vec<Finding> {
-        let tables = tables(1);
-        let paths = vec!["log".to_string()];
-        let watchlist = Watchlist::default();
-        let ctx = Ctx {
-            tables: &tables,
-            paths: &paths,
-            watchlist: &watchlist,
-            identity: "who",
-            rules: &config.rules,
-            watched: &Default::default(),
-            peer_hours: [0.0; 24],
-        };
-        let mut out = Vec::new();
-        detect(events, &ctx, &mut out);
-        out
+        run_family(
+            detect,
+            events,
+            &config.rules,
+            &Watchlist::default(),
+            &tables(1),
+        )
     }
 
     fn only(config: &mut Config, rule: &str) {

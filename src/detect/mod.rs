@@ -84,7 +84,28 @@ pub struct Ctx<'a> {
     pub peer_hours: [f64; 24],
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of an identity for rules that compare identities (no
+    /// watched-record index, no peer hours: those rules do not use them).
+    pub fn for_identity(
+        scan: &'a Scan,
+        watchlist: &'a Watchlist,
+        identity: &'a str,
+        rules: &'a Rules,
+    ) -> Ctx<'a> {
+        static NO_WATCHED: std::sync::OnceLock<hashbrown::HashMap<crate::event::Record, usize>> =
+            std::sync::OnceLock::new();
+        Ctx {
+            tables: &scan.tables,
+            paths: &scan.paths,
+            watchlist,
+            identity,
+            rules,
+            watched: NO_WATCHED.get_or_init(Default::default),
+            peer_hours: [0.0; 24],
+        }
+    }
+
     /// A finding of `rule` over `events` (a slice of the timeline, in time
     /// order): times, count and sample lines come from the slice.
     pub fn finding(
@@ -402,6 +423,30 @@ pub(crate) mod testing {
             line: secs as u32 + 1,
             ..Event::default()
         }
+    }
+
+    /// Runs a family's `detect` over a hand-built timeline of identity "who".
+    pub fn run_family(
+        detect: fn(&[Event], &super::Ctx, &mut Vec<crate::finding::Finding>),
+        events: &[Event],
+        rules: &crate::config::Rules,
+        watchlist: &crate::watchlist::Watchlist,
+        tables: &Tables,
+    ) -> Vec<crate::finding::Finding> {
+        let paths = vec!["log".to_string()];
+        let watched = super::watch::watched_index(tables, watchlist);
+        let ctx = super::Ctx {
+            tables,
+            paths: &paths,
+            watchlist,
+            identity: "who",
+            rules,
+            watched: &watched,
+            peer_hours: [0.0; 24],
+        };
+        let mut out = Vec::new();
+        detect(events, &ctx, &mut out);
+        out
     }
 
     /// An event with a given action at `secs`.

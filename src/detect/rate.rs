@@ -374,15 +374,7 @@ pub fn detect_peers<'a>(
                 continue;
             }
             let events = &scan.events[profiles[i].range.clone()];
-            let ctx = Ctx {
-                tables: &scan.tables,
-                paths: &scan.paths,
-                watchlist,
-                identity: &names[i],
-                rules,
-                watched: &Default::default(),
-                peer_hours: [0.0; 24],
-            };
+            let ctx = Ctx::for_identity(scan, watchlist, &names[i], rules);
             let group_name = if role.is_empty() {
                 "all identities without a role".to_string()
             } else {
@@ -421,21 +413,13 @@ mod tests {
     use crate::config::Config;
 
     fn run(events: &[Event], config: &Config) -> Vec<Finding> {
-        let tables = tables(2);
-        let paths = vec!["log".to_string()];
-        let watchlist = Watchlist::default();
-        let ctx = Ctx {
-            tables: &tables,
-            paths: &paths,
-            watchlist: &watchlist,
-            identity: "who",
-            rules: &config.rules,
-            watched: &Default::default(),
-            peer_hours: [0.0; 24],
-        };
-        let mut out = Vec::new();
-        detect(events, &ctx, &mut out);
-        out
+        run_family(
+            detect,
+            events,
+            &config.rules,
+            &Watchlist::default(),
+            &tables(2),
+        )
     }
 
     fn only(config: &mut Config, rule: &str) {

@@ -427,15 +427,7 @@ pub fn detect_coordinated<'a>(
             let first = own[0];
             let last = own[own.len() - 1];
             let rules = rules_of(&names[m]);
-            let ctx = Ctx {
-                tables: t,
-                paths: &scan.paths,
-                watchlist,
-                identity: &names[m],
-                rules,
-                watched: &Default::default(),
-                peer_hours: [0.0; 24],
-            };
+            let ctx = Ctx::for_identity(scan, watchlist, &names[m], rules);
             let mut f = ctx.finding(
                 "coordinated",
                 &scan.events[first..=last],
@@ -491,20 +483,7 @@ mod tests {
         watchlist: &Watchlist,
         tables: &Tables,
     ) -> Vec<Finding> {
-        let paths = vec!["log".to_string()];
-        let watched = watched_index(tables, watchlist);
-        let ctx = Ctx {
-            tables,
-            paths: &paths,
-            watchlist,
-            identity: "who",
-            rules: &config.rules,
-            watched: &watched,
-            peer_hours: [0.0; 24],
-        };
-        let mut out = Vec::new();
-        detect(events, &ctx, &mut out);
-        out
+        run_family(detect, events, &config.rules, watchlist, tables)
     }
 
     #[test]
