@@ -25,6 +25,8 @@ pub enum Command {
     Generate(crate::cmd::generate::GenerateArgs),
     /// Score the detectors against a generated contest's labels.
     Eval(crate::cmd::eval::EvalArgs),
+    /// Parse once, re-run the detectors for each threshold value, tabulate.
+    Sweep(crate::cmd::sweep::SweepArgs),
 }
 
 /// Line formats on the command line.

@@ -16,6 +16,7 @@ fn main() {
         cli::Command::Config(args) => cmd::config::run(args),
         cli::Command::Generate(args) => cmd::generate::run(args),
         cli::Command::Eval(args) => cmd::eval::run(args),
+        cli::Command::Sweep(args) => cmd::sweep::run(args),
     };
     let code = match result {
         Ok(code) => code,

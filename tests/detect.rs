@@ -392,3 +392,63 @@ fn public_web_log_enumeration_flagged_asset_bursts_not() {
         "{flagged:?}"
     );
 }
+
+#[test]
+fn sweep_parses_once_and_scores_each_value() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 60_000, 5, "ndjson");
+    let json = dir.path().join("sweep.json");
+    let out = run(&[
+        "sweep",
+        dir.path().join("events.ndjson").to_str().unwrap(),
+        "--watchlist",
+        dir.path().join("watchlist.csv").to_str().unwrap(),
+        "--labels",
+        dir.path().join("labels.json").to_str().unwrap(),
+        "--param",
+        "rules.sequential-read.min_run",
+        "--values",
+        "10,200",
+        "--param",
+        "rules.regularity.enabled",
+        "--values",
+        "true,false",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr)
+            .matches("parsed")
+            .count(),
+        1
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    // A lower run length can only add sequential-read findings.
+    let findings = |i: usize| rows[i]["findings"].as_u64().unwrap();
+    assert!(findings(0) >= findings(2), "{rows:?}");
+    // Switching a rule off can only remove findings.
+    assert!(
+        findings(0) >= findings(1) && findings(2) >= findings(3),
+        "{rows:?}"
+    );
+    for r in rows {
+        assert!(r["precision"].as_f64().is_some() && r["recall"].as_f64().is_some());
+    }
+    let bad = run(&[
+        "sweep",
+        "x.ndjson",
+        "--param",
+        "rules.nope.min_run",
+        "--values",
+        "1",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown key"));
+}

@@ -5,6 +5,7 @@ pub mod config;
 pub mod eval;
 pub mod generate;
 pub mod scan;
+pub mod sweep;
 
 use std::fs::File;
 use std::io;
