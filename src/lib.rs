@@ -27,6 +27,7 @@ pub mod detect;
 pub mod error;
 pub mod eval;
 pub mod event;
+pub mod explain;
 pub mod finding;
 pub mod format;
 pub mod generate;

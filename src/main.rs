@@ -17,6 +17,7 @@ fn main() {
         cli::Command::Generate(args) => cmd::generate::run(args),
         cli::Command::Eval(args) => cmd::eval::run(args),
         cli::Command::Sweep(args) => cmd::sweep::run(args),
+        cli::Command::Explain(args) => cmd::explain::run(args),
     };
     let code = match result {
         Ok(code) => code,
@@ -37,5 +38,15 @@ fn exit_code(err: &anyhow::Error) -> i32 {
     match err.downcast_ref::<scrapewatch::Error>().map(|e| e.kind()) {
         Some(ErrorKind::Strict) => 3,
         _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_line_definitions_are_consistent() {
+        // Clap checks names, clashes and defaults of every subcommand.
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
     }
 }

@@ -452,3 +452,73 @@ fn sweep_parses_once_and_scores_each_value() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown key"));
 }
+
+#[test]
+fn explain_says_why_and_why_not() {
+    let contest = data("contest");
+    let events = contest.join("events.ndjson.gz");
+    let watchlist = contest.join("watchlist.csv");
+    let args = |id: &str, json: bool| {
+        let mut a = vec![
+            "explain".to_string(),
+            id.into(),
+            events.display().to_string(),
+        ];
+        a.extend(["--watchlist".into(), watchlist.display().to_string()]);
+        if json {
+            a.push("--json".into());
+        }
+        a
+    };
+    let explain = |id: &str| {
+        let a = args(id, true);
+        let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v
+    };
+    let rule = |v: &serde_json::Value, r: &str| {
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == r)
+            .unwrap()
+            .clone()
+    };
+
+    // The enumerator: fired, far over the threshold.
+    let e = explain("camp-rowe-0");
+    let seq = rule(&e, "sequential-read");
+    assert!(seq["fired"].as_u64().unwrap() >= 1);
+    assert!(seq["observed"].as_f64().unwrap() > seq["threshold"].as_f64().unwrap());
+    // The officer walking a branch list: measured, and under.
+    let w = explain("officer-branch-walk");
+    let seq = rule(&w, "sequential-read");
+    assert_eq!(seq["fired"], 0);
+    let (obs, thr) = (
+        seq["observed"].as_f64().unwrap(),
+        seq["threshold"].as_f64().unwrap(),
+    );
+    assert!(obs >= 6.0 && obs < thr, "{seq}");
+    assert_eq!(w["rules"].as_array().unwrap().len(), 15);
+    // Allow-listed: suppressed, not silent.
+    let s = explain("svc-sync");
+    assert_eq!(rule(&s, "sequential-read")["suppressed"], true);
+    // The table for people, and an unknown identity.
+    let a = args("camp-rowe-0", false);
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("sequential-read") && text.contains("yes (1)"),
+        "{text}"
+    );
+    let a = args("camp-rowe-9", false);
+    let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nearest: camp-rowe-"));
+}

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod eval;
+pub mod explain;
 pub mod generate;
 pub mod scan;
 pub mod sweep;

@@ -95,8 +95,9 @@ pub fn peak_hour(events: &[Event]) -> (u64, usize, usize) {
     best
 }
 
-/// Clock hours with events: (hour index, events, first index, one past last).
-fn hours(events: &[Event]) -> Vec<(i64, u64, usize, usize)> {
+/// Clock hours with events: (hour index, events, first index, one past
+/// last).
+pub fn hours(events: &[Event]) -> Vec<(i64, u64, usize, usize)> {
     let mut out: Vec<(i64, u64, usize, usize)> = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let h = e.time.div_euclid(HOUR);
@@ -124,11 +125,12 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
-    let c = &ctx.rules.rate_baseline;
+/// An identity's hourly baseline: (median requests in its active clock
+/// hours, scaled MAD, active hours). `None` without `min_history` hours.
+pub fn baseline(events: &[Event], min_history: u64) -> Option<(f64, f64, usize)> {
     let hours = hours(events);
-    if (hours.len() as u64) < c.min_history || !hours.iter().any(|h| h.1 >= c.min_events) {
-        return;
+    if (hours.len() as u64) < min_history {
+        return None;
     }
     let mut counts: Vec<f64> = hours.iter().map(|h| h.1 as f64).collect();
     let med = median(&mut counts);
@@ -137,6 +139,18 @@ fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     // least 1 so an identity with perfectly even hours is not flagged for
     // one extra request.
     let mad = (median(&mut dev) * 1.4826).max(1.0);
+    Some((med, mad, hours.len()))
+}
+
+fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.rate_baseline;
+    let hours = hours(events);
+    if !hours.iter().any(|h| h.1 >= c.min_events) {
+        return;
+    }
+    let Some((med, mad, _)) = baseline(events, c.min_history) else {
+        return;
+    };
     let limit = med + c.mads * mad;
     for &(_, n, lo, hi) in &hours {
         if n >= c.min_events && n as f64 > limit {

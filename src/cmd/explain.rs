@@ -1,0 +1,54 @@
+//! `scrapewatch explain IDENTITY`: why an identity was flagged, and why
+//! it was not.
+
+use crate::cli::ScanOptions;
+use anyhow::{bail, Result};
+use clap::Args;
+use scrapewatch::{detect, explain};
+
+/// Arguments of `scrapewatch explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The identity (as the scan names it: account, ip, ...).
+    #[arg(value_name = "IDENTITY")]
+    pub who: String,
+    /// Files, directories, globs or `-`, as for scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub scan: ScanOptions,
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the command.
+pub fn run(args: ExplainArgs) -> Result<i32> {
+    let config = args.scan.config()?;
+    let watchlist = args.scan.watchlist()?;
+    let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
+    let detection = detect::detect(&scan, &config, &watchlist)?;
+    let rules = match watchlist.role(&args.who) {
+        Some(role) => config.rules_for(role)?,
+        None => config.rules.clone(),
+    };
+    let Some(explanation) = explain::explain(&scan, &detection, &rules, &watchlist, &args.who)
+    else {
+        let mut names: Vec<String> = (0..scan.tables.identities.len() as u32)
+            .map(|s| scan.tables.identities.text(s).into_owned())
+            .collect();
+        names.sort_by_key(|n| strsim::levenshtein(n, &args.who));
+        names.truncate(3);
+        bail!(
+            "no identity `{}` in these logs; nearest: {}",
+            args.who,
+            names.join(", ")
+        );
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+    } else {
+        print!("{}", explanation.render());
+    }
+    Ok(0)
+}
