@@ -211,6 +211,10 @@ impl Batch {
     #[inline]
     fn add_line(&mut self, line: &[u8], has_nul: bool, parser: &Parser, rules: &Rules, file: u16) {
         self.counts.lines += 1;
+        // The regression guard's self-test: extra work per byte, so a
+        // slowed build can be shown to fail the guard.
+        #[cfg(feature = "guard-selftest")]
+        std::hint::black_box(line.iter().map(|&b| b as u64).sum::<u64>());
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() > rules.max_line {
             return self.reject(line, Reason::TooLong, file);
