@@ -38,8 +38,15 @@ fn measured_parse(body: &[u8], parser: &Parser, rules: &Rules) -> usize {
 
 /// The measured work: every detector over a scan.
 #[inline(never)]
-fn measured_detect(scan: &scrapewatch::scan::Scan, config: &Config, watchlist: &Watchlist) -> usize {
-    detect::detect(scan, config, watchlist).expect("detect").findings.len()
+fn measured_detect(
+    scan: &scrapewatch::scan::Scan,
+    config: &Config,
+    watchlist: &Watchlist,
+) -> usize {
+    detect::detect(scan, config, watchlist)
+        .expect("detect")
+        .findings
+        .len()
 }
 
 fn main() {
@@ -67,7 +74,10 @@ fn main() {
         let s = scan(&config, &[Input::Path(path)], &options).expect("scan");
         let watchlist = Watchlist::load(&dir.join("watchlist.csv")).expect("watchlist");
         // One thread: the count must not depend on scheduling.
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
         pool.install(|| measured_detect(&s, &config, &watchlist))
     } else {
         let bytes = std::fs::read(&path).expect("read");
