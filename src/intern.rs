@@ -14,7 +14,8 @@ pub type Sym = u32;
 #[derive(Default, Clone)]
 pub struct Interner {
     arena: Vec<u8>,
-    ends: Vec<u32>,
+    /// End offset of each string (usize: the arena may pass 4 GiB).
+    ends: Vec<usize>,
     table: HashTable<Sym>,
     hasher: DefaultHashBuilder,
 }
@@ -38,7 +39,7 @@ impl Interner {
         }
         let sym = ends.len() as Sym;
         arena.extend_from_slice(s);
-        ends.push(arena.len() as u32);
+        ends.push(arena.len());
         let hasher = &self.hasher;
         table.insert_unique(hash, sym, |&other| {
             hasher.hash_one(slice(arena, ends, other))
@@ -77,7 +78,7 @@ impl Interner {
 
     /// Bytes held, for the memory account.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
+        self.arena.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
     }
 
     /// Symbols in byte order of their strings: `rank[sym]` is the position
@@ -107,10 +108,10 @@ impl Interner {
 }
 
 #[inline]
-fn slice<'a>(arena: &'a [u8], ends: &[u32], sym: Sym) -> &'a [u8] {
+fn slice<'a>(arena: &'a [u8], ends: &[usize], sym: Sym) -> &'a [u8] {
     let i = sym as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &arena[start..ends[i] as usize]
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &arena[start..ends[i]]
 }
 
 #[cfg(test)]
