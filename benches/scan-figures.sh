@@ -19,22 +19,7 @@ fi
 nd=$out/ndjson/events.ndjson
 clf=$out/clf/events.log
 
-# median WALL RSS of a command run $runs times
-measure() {
-  local walls=() rss=() tmp
-  tmp=$(mktemp)
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$tmp" "$@" >/dev/null 2>&1 || true
-    local line
-    line=$(tail -1 "$tmp")
-    walls+=("${line% *}"); rss+=("${line#* }")
-  done
-  rm -f "$tmp"
-  local w r
-  w=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  r=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  echo "$w $r"
-}
+source benches/measure.sh
 
 row() { # name file wall rss_kb
   local name=$1 file=$2 wall=$3 rss=$4 size
@@ -47,11 +32,11 @@ cat "$nd" "$clf" > /dev/null
 echo "events: $events; ndjson $(stat -c %s "$nd") bytes; clf $(stat -c %s "$clf") bytes; runs: $runs (medians)"
 echo "| command                            |     wall |   throughput |   events/s | peak RSS |  x wc |"
 echo "|---|---|---|---|---|---|"
-read -r w r < <(measure wc -l "$nd"); base=$w
+read -r w r < <(measure "$runs" wc -l "$nd"); base=$w
 row "wc -l (ndjson)" "$nd" "$w" "$r" "$base"
-read -r w r < <(measure $bin scan -q --no-detect "$nd"); row "scan --no-detect (ndjson)" "$nd" "$w" "$r" "$base"
-read -r w r < <(measure $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$nd"); row "scan, all rules (ndjson)" "$nd" "$w" "$r" "$base"
-read -r w r < <(measure wc -l "$clf"); cbase=$w
+read -r w r < <(measure "$runs" $bin scan -q --no-detect "$nd"); row "scan --no-detect (ndjson)" "$nd" "$w" "$r" "$base"
+read -r w r < <(measure "$runs" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$nd"); row "scan, all rules (ndjson)" "$nd" "$w" "$r" "$base"
+read -r w r < <(measure "$runs" wc -l "$clf"); cbase=$w
 row "wc -l (clf)" "$clf" "$w" "$r" "$cbase"
-read -r w r < <(measure $bin scan -q --no-detect --config "$out/clf/config.toml" "$clf"); row "scan --no-detect (clf)" "$clf" "$w" "$r" "$cbase"
-read -r w r < <(measure $bin scan -q --config "$out/clf/config.toml" --watchlist "$out/clf/watchlist.csv" "$clf"); row "scan, all rules (clf)" "$clf" "$w" "$r" "$cbase"
+read -r w r < <(measure "$runs" $bin scan -q --no-detect --config "$out/clf/config.toml" "$clf"); row "scan --no-detect (clf)" "$clf" "$w" "$r" "$cbase"
+read -r w r < <(measure "$runs" $bin scan -q --config "$out/clf/config.toml" --watchlist "$out/clf/watchlist.csv" "$clf"); row "scan, all rules (clf)" "$clf" "$w" "$r" "$cbase"
