@@ -25,6 +25,8 @@ pub enum Command {
     Generate(crate::cmd::generate::GenerateArgs),
     /// Score the detectors against a generated contest's labels.
     Eval(crate::cmd::eval::EvalArgs),
+    /// Write the scan and its findings as one self-contained HTML file.
+    Report(crate::cmd::report::ReportArgs),
     /// Why an identity was flagged, and why it was not.
     Explain(crate::cmd::explain::ExplainArgs),
     /// Parse once, re-run the detectors for each threshold value, tabulate.

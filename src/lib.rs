@@ -34,6 +34,7 @@ pub mod generate;
 pub mod input;
 pub mod intern;
 pub mod output;
+pub mod report;
 pub mod scan;
 pub mod summary;
 pub mod tally;

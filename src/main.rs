@@ -18,6 +18,7 @@ fn main() {
         cli::Command::Eval(args) => cmd::eval::run(args),
         cli::Command::Sweep(args) => cmd::sweep::run(args),
         cli::Command::Explain(args) => cmd::explain::run(args),
+        cli::Command::Report(args) => cmd::report::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -7,3 +7,4 @@ mod cli;
 mod detect;
 mod generate;
 mod invariance;
+mod report;

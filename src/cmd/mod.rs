@@ -5,6 +5,7 @@ pub mod config;
 pub mod eval;
 pub mod explain;
 pub mod generate;
+pub mod report;
 pub mod scan;
 pub mod sweep;
 

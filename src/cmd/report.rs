@@ -1,0 +1,71 @@
+//! `scrapewatch report --html FILE`: the scan and its findings as one
+//! self-contained HTML file.
+
+use crate::cli::ScanOptions;
+use anyhow::{Context, Result};
+use clap::Args;
+use scrapewatch::output::Pseudonymizer;
+use scrapewatch::report::{self, ReportOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `scrapewatch report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Files, directories, globs or `-`, as for scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Write the report to FILE (created readable by its owner only).
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
+    /// Identities shown in full; the rest are counted.
+    #[arg(long, default_value_t = 25)]
+    pub top: usize,
+    /// Include findings of allow-listed identities.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Replace identities, ips and record ids with keyed hashes.
+    #[arg(long, value_name = "KEYFILE")]
+    pub pseudonymize: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanOptions,
+}
+
+/// Runs the command.
+pub fn run(args: ReportArgs) -> Result<i32> {
+    let config = args.scan.config()?;
+    let watchlist = args.scan.watchlist()?;
+    let pseudonymizer = match &args.pseudonymize {
+        Some(p) => Some(Pseudonymizer::new(
+            &std::fs::read(p).with_context(|| format!("cannot read key file {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
+    let detection = scrapewatch::detect::detect(&scan, &config, &watchlist)?;
+    let html = report::render(
+        &scan,
+        &detection,
+        &config,
+        &ReportOptions {
+            top: args.top,
+            show_suppressed: args.show_suppressed,
+            pseudonymizer: pseudonymizer.as_ref(),
+        },
+    );
+    let mut f =
+        super::create_private(&args.html).with_context(|| format!("{}", args.html.display()))?;
+    f.write_all(html.as_bytes())?;
+    eprintln!(
+        "wrote {} ({} bytes): {} findings on {} identities",
+        args.html.display(),
+        html.len(),
+        detection.active().count(),
+        detection
+            .active()
+            .map(|f| &f.identity)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+    Ok(0)
+}

@@ -1,0 +1,137 @@
+//! The HTML report: self-contained, complete, pseudonymised on request,
+//! and rendered by a real browser (headless Chromium).
+
+use crate::util::{data, run};
+use std::path::Path;
+
+fn report(out: &Path, extra: &[&str]) -> String {
+    let contest = data("contest");
+    let mut args = vec![
+        "report".to_string(),
+        contest.join("events.ndjson.gz").display().to_string(),
+        "--watchlist".into(),
+        contest.join("watchlist.csv").display().to_string(),
+        "--html".into(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let o = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(out).unwrap()
+}
+
+#[test]
+fn report_is_self_contained_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.html");
+    let html = report(&file, &[]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o077,
+        0
+    );
+    // Nothing fetched: no scripts, stylesheets, fonts, images or links out.
+    for banned in [
+        "<script", "<link", "<img", "@import", "url(", "https://", "src=",
+    ] {
+        assert!(!html.contains(banned), "found {banned}");
+    }
+    assert_eq!(
+        html.matches("http://").count(),
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    // Every active finding (16 identities, fewer than the top 25) and three
+    // plots per identity.
+    assert_eq!(html.matches("class=\"finding\"").count(), 38);
+    assert_eq!(html.matches("class=\"identity\"").count(), 16);
+    assert_eq!(html.matches("class=\"plot\"").count(), 48);
+    assert!(html.contains("camp-rowe-0") && html.contains("enumeration shows as a staircase"));
+
+    let top = report(&file, &["--top", "3"]);
+    assert_eq!(top.matches("class=\"identity\"").count(), 3);
+    assert!(top.contains("13 more identities with findings are left out"));
+
+    let key = dir.path().join("key");
+    std::fs::write(&key, "k").unwrap();
+    let pseudo = report(&file, &["--pseudonymize", key.to_str().unwrap()]);
+    for name in ["camp-rowe", "staff-resigned", "officer-leak", "223457"] {
+        assert!(!pseudo.contains(name), "{name} leaked");
+    }
+    assert_eq!(pseudo.matches("class=\"finding\"").count(), 38);
+}
+
+#[test]
+fn report_renders_in_a_real_browser() {
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium here (CI installs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.html");
+    report(&file, &[]);
+    let url = format!("file://{}", file.display());
+    let browser = |extra: &[&str]| {
+        let profile = dir.path().join(format!("profile-{}", extra.len()));
+        let mut args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--enable-logging=stderr".into(),
+            "--v=0".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(url.clone());
+        std::process::Command::new(chromium)
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let dom = browser(&["--dump-dom"]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom_text.matches("class=\"finding\"").count(),
+        38,
+        "findings rendered"
+    );
+    assert_eq!(dom_text.matches("<svg").count(), 48, "plots rendered");
+    let stderr = String::from_utf8_lossy(&dom.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let png = dir.path().join("r.png");
+    let shot = browser(&[
+        "--hide-scrollbars",
+        "--window-size=1000,1400",
+        &format!("--screenshot={}", png.display()),
+    ]);
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+        "a real screenshot"
+    );
+}
