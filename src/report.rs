@@ -22,6 +22,9 @@ pub struct ReportOptions<'a> {
     pub show_suppressed: bool,
     /// Replace identities, ips and record ids.
     pub pseudonymizer: Option<&'a Pseudonymizer>,
+    /// Rows of a `scrapewatch sweep --json` run, to plot alerts against
+    /// threshold.
+    pub sweep: Option<&'a serde_json::Value>,
 }
 
 const W: f64 = 640.0;
@@ -137,6 +140,9 @@ pub fn render(
         );
     }
     h.push_str("</section>\n");
+    if let Some(rows) = options.sweep.and_then(|v| v.as_array()) {
+        h.push_str(&sweep_section(rows));
+    }
 
     for (i, real) in real_names.iter().enumerate() {
         let shown_name = name(real);
@@ -187,6 +193,120 @@ fn number(x: f64) -> String {
     } else {
         format!("{x:.2}")
     }
+}
+
+/// Alerts against threshold from a sweep: one group of bars per value of
+/// the (first) swept key: findings, identities and, with labels, false
+/// positives.
+fn sweep_section(rows: &[serde_json::Value]) -> String {
+    let label = |r: &serde_json::Value| -> String {
+        r["values"]
+            .as_array()
+            .map(|vs| {
+                vs.iter()
+                    .map(|kv| {
+                        format!(
+                            "{}={}",
+                            kv[0].as_str().unwrap_or(""),
+                            kv[1].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    };
+    // The x axis names only the values; the keys go in the caption.
+    let short = |r: &serde_json::Value| -> String {
+        r["values"]
+            .as_array()
+            .map(|vs| {
+                vs.iter()
+                    .map(|kv| kv[1].as_str().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let keys: String = rows
+        .first()
+        .and_then(|r| r["values"].as_array())
+        .map(|vs| {
+            vs.iter()
+                .map(|kv| kv[0].as_str().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let series: [(&str, &str, &str, &str); 3] = [
+        ("findings", "findings", PALETTE[0], "blue"),
+        ("identities", "identities flagged", PALETTE[2], "green"),
+        ("false_positives", "false positives", PALETTE[1], "red"),
+    ];
+    let max = rows
+        .iter()
+        .flat_map(|r| {
+            series
+                .iter()
+                .map(move |(k, ..)| r[*k].as_f64().unwrap_or(0.0))
+        })
+        .fold(1.0, f64::max);
+    let slot = (W - 2.0 * PAD) / rows.len().max(1) as f64;
+    let bar = slot / 4.0;
+    let mut body = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        for (j, (k, _, colour, _)) in series.iter().enumerate() {
+            let Some(v) = r[*k].as_f64() else { continue };
+            let hgt = (H - PAD - 8.0) * v / max;
+            let _ = write!(
+                body,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{hgt:.1}\" fill=\"{colour}\"/>",
+                PAD + slot * i as f64 + bar * (j as f64 + 0.5),
+                H - PAD - hgt
+            );
+        }
+        let _ = write!(
+            body,
+            "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+            PAD + slot * (i as f64 + 0.5),
+            H - 18.0,
+            escape(&short(r))
+        );
+    }
+    let legend: Vec<String> = series
+        .iter()
+        .map(|(_, name, _, colour)| format!("{name} ({colour})"))
+        .collect();
+    let mut out = String::from("<section id=\"sweep\"><h2>Alerts against threshold</h2>");
+    out.push_str(&frame(
+        "sweep",
+        "Alerts against threshold",
+        &body,
+        &format!("by {keys}: {}", legend.join(", ")),
+    ));
+    out.push_str("<table class=\"rank\"><tr><th>values</th><th>findings</th><th>identities</th><th>precision</th><th>recall</th></tr>");
+    for r in rows {
+        let f = |k: &str| {
+            r[k].as_f64().map_or("-".to_string(), |v| {
+                if v.fract() == 0.0 {
+                    format!("{v}")
+                } else {
+                    format!("{v:.3}")
+                }
+            })
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&label(r)),
+            f("findings"),
+            f("identities"),
+            f("precision"),
+            f("recall")
+        );
+    }
+    out.push_str("</table></section>\n");
+    out
 }
 
 /// The x position of a time in `[t0, t1]`.

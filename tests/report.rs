@@ -51,6 +51,29 @@ fn report_is_self_contained_and_complete() {
     assert_eq!(top.matches("class=\"identity\"").count(), 3);
     assert!(top.contains("13 more identities with findings are left out"));
 
+    // A sweep's alerts against threshold.
+    let contest = data("contest");
+    let sweep = dir.path().join("sweep.json");
+    let o = run(&[
+        "sweep",
+        contest.join("events.ndjson.gz").to_str().unwrap(),
+        "--watchlist",
+        contest.join("watchlist.csv").to_str().unwrap(),
+        "--labels",
+        contest.join("labels.json").to_str().unwrap(),
+        "--param",
+        "rules.sequential-read.min_run",
+        "--values",
+        "10,200,1000",
+        "--json",
+        sweep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let with_sweep = report(&file, &["--sweep", sweep.to_str().unwrap()]);
+    assert!(with_sweep.contains("Alerts against threshold"));
+    assert!(with_sweep.contains("rules.sequential-read.min_run=1000"));
+    assert_eq!(with_sweep.matches("class=\"plot\"").count(), 49);
+
     let key = dir.path().join("key");
     std::fs::write(&key, "k").unwrap();
     let pseudo = report(&file, &["--pseudonymize", key.to_str().unwrap()]);

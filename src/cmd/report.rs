@@ -24,6 +24,9 @@ pub struct ReportArgs {
     /// Include findings of allow-listed identities.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// A `scrapewatch sweep --json` file: plot alerts against threshold.
+    #[arg(long, value_name = "FILE")]
+    pub sweep: Option<PathBuf>,
     /// Replace identities, ips and record ids with keyed hashes.
     #[arg(long, value_name = "KEYFILE")]
     pub pseudonymize: Option<PathBuf>,
@@ -41,6 +44,13 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         )),
         None => None,
     };
+    let sweep: Option<serde_json::Value> = match &args.sweep {
+        Some(p) => Some(
+            serde_json::from_slice(&std::fs::read(p).with_context(|| format!("{}", p.display()))?)
+                .with_context(|| format!("{}: not a sweep JSON file", p.display()))?,
+        ),
+        None => None,
+    };
     let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
     let detection = scrapewatch::detect::detect(&scan, &config, &watchlist)?;
     let html = report::render(
@@ -51,6 +61,7 @@ pub fn run(args: ReportArgs) -> Result<i32> {
             top: args.top,
             show_suppressed: args.show_suppressed,
             pseudonymizer: pseudonymizer.as_ref(),
+            sweep: sweep.as_ref(),
         },
     );
     let mut f =
