@@ -522,3 +522,50 @@ fn explain_says_why_and_why_not() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nearest: camp-rowe-"));
 }
+
+#[test]
+fn redetect_equals_a_full_detection() {
+    use scrapewatch::detect::{detect, detect_base, redetect};
+    use scrapewatch::input::Input;
+    use scrapewatch::scan::{scan, Options};
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 60_000, 13, "ndjson");
+    let watchlist = Watchlist::load(&dir.path().join("watchlist.csv")).unwrap();
+    let base_config = Config::default();
+    let s = scan(
+        &base_config,
+        &[Input::Path(dir.path().join("events.ndjson"))],
+        &Options::default(),
+    )
+    .unwrap();
+    let (first, base) = detect_base(&s, &base_config, &watchlist).unwrap();
+    let json = |d: &scrapewatch::detect::Detection| {
+        d.findings
+            .iter()
+            .map(|f| serde_json::to_string(f).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        json(&first),
+        json(&detect(&s, &base_config, &watchlist).unwrap())
+    );
+    for sets in [
+        vec![],
+        vec!["rules.sequential-read.min_run=10"],
+        vec!["rules.distinct-volume.max_records=50"],
+        vec![
+            "rules.regularity.enabled=false",
+            "rules.off-hours.min_events=5",
+        ],
+        vec!["rules.rate-peer.factor=1.5"],
+        vec!["rules.coordinated.max_records=100"],
+        vec!["rules.embargo.enabled=false"],
+        vec!["overrides.campaign.sequential-read.min_run=20"],
+    ] {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let config = Config::load(None, &sets).unwrap();
+        let full = json(&detect(&s, &config, &watchlist).unwrap());
+        let fast = json(&redetect(&s, &base, &config, &watchlist).unwrap());
+        assert_eq!(fast, full, "{sets:?}");
+    }
+}

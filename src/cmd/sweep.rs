@@ -76,6 +76,9 @@ pub fn run(args: SweepArgs) -> Result<i32> {
         if values.is_empty() {
             bail!("--param {key}: no values");
         }
+        if !key.starts_with("rules.") && !key.starts_with("overrides.") {
+            bail!("--param {key}: a sweep re-runs the detectors over one parse, so it takes rules.* and overrides.* keys; other settings need a new scan");
+        }
         grid = grid
             .into_iter()
             .flat_map(|row| {
@@ -100,18 +103,23 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     let labels = args.labels.as_deref().map(eval::load_labels).transpose()?;
     let watchlist = args.scan.watchlist()?;
 
-    // The one parse.
+    // The one parse, and one full detection that the runs below reuse.
+    let base_config = args.scan.config()?;
     let (scan, timing, _) =
-        super::scan::run_scan(&args.paths, &configs[0], &args.scan.options(), true)?;
+        super::scan::run_scan(&args.paths, &base_config, &args.scan.options(), true)?;
+    let started = Instant::now();
+    let (_, base) = detect::detect_base(&scan, &base_config, &watchlist)?;
     eprintln!(
-        "parsed {} events once in {:.2} s",
-        scan.summary.total.events, timing.seconds
+        "parsed {} events once in {:.2} s; base detection {:.2} s",
+        scan.summary.total.events,
+        timing.seconds,
+        started.elapsed().as_secs_f64()
     );
 
     let mut rows = Vec::with_capacity(grid.len());
     for (values, config) in grid.into_iter().zip(&configs) {
         let started = Instant::now();
-        let detection = detect::detect(&scan, config, &watchlist)?;
+        let detection = detect::redetect(&scan, &base, config, &watchlist)?;
         let seconds = started.elapsed().as_secs_f64();
         let identities = detection
             .active()

@@ -340,28 +340,35 @@ fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
 
 /// Adds to each `distinct-volume` finding the share of its system's
 /// records (as seen anywhere in the logs) that the identity read.
-pub fn add_record_space_share(scan: &Scan, findings: &mut [Finding]) {
-    let mut wanted: Vec<u8> = findings
+///
+/// The record space (distinct records of each system in the scan) does not
+/// depend on thresholds: it is counted once, when first needed, into
+/// `space`.
+pub fn add_record_space_share(
+    scan: &Scan,
+    findings: &mut [Finding],
+    space: &std::sync::OnceLock<HashMap<u8, u64>>,
+) {
+    if !findings
         .iter()
-        .filter(|f| f.rule == "distinct-volume")
-        .filter_map(|f| f.evidence.counts.get("system").map(|&s| s as u8))
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    if wanted.is_empty() {
+        .any(|f| f.rule == "distinct-volume" && f.evidence.counts.contains_key("system"))
+    {
         return;
     }
-    let mut seen: HashMap<u8, hashbrown::HashSet<Record>> = HashMap::new();
-    for e in &scan.events {
-        if e.record.is_some() && wanted.binary_search(&e.system).is_ok() {
+    let space = space.get_or_init(|| {
+        let mut seen: HashMap<u8, hashbrown::HashSet<Record>> = HashMap::new();
+        for e in scan.events.iter().filter(|e| e.record.is_some()) {
             seen.entry(e.system).or_default().insert(e.record);
         }
-    }
+        seen.into_iter()
+            .map(|(s, set)| (s, set.len() as u64))
+            .collect()
+    });
     for f in findings.iter_mut().filter(|f| f.rule == "distinct-volume") {
         let Some(system) = f.evidence.counts.remove("system") else {
             continue;
         };
-        let total = seen.get(&(system as u8)).map_or(0, |s| s.len()) as u64;
+        let total = space.get(&(system as u8)).copied().unwrap_or(0);
         if total > 0 {
             f.evidence
                 .counts

@@ -254,10 +254,164 @@ pub struct Profile {
 
 /// Runs every enabled rule over a scan.
 pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
-    let mut by_role: BTreeMap<&str, Rules> = BTreeMap::new();
-    for role in config.overrides.keys() {
-        by_role.insert(role, config.rules_for(role)?);
+    Ok(detect_base(scan, config, watchlist)?.0)
+}
+
+/// One full detection, kept so that a sweep can re-run only the rules a
+/// change of thresholds touches ([`redetect`]).
+pub struct Base {
+    config: Config,
+    per_identity: Vec<Vec<Finding>>,
+    profiles: Vec<Profile>,
+    cross: Vec<Finding>,
+    memo: Memo,
+}
+
+/// What depends on the scan alone, not on thresholds: computed when first
+/// needed and kept for every later run over the same scan.
+#[derive(Default)]
+struct Memo {
+    /// Distinct records of each system.
+    record_space: std::sync::OnceLock<hashbrown::HashMap<u8, u64>>,
+    /// Each identity's coordinated-group keys.
+    group_keys: std::sync::OnceLock<Vec<Vec<String>>>,
+}
+
+/// Runs every enabled rule and keeps what [`redetect`] reuses.
+pub fn detect_base(
+    scan: &Scan,
+    config: &Config,
+    watchlist: &Watchlist,
+) -> Result<(Detection, Base)> {
+    let memo = Memo::default();
+    let (per_identity, profiles) = per_identity(scan, config, watchlist)?;
+    let cross = cross(scan, config, watchlist, &profiles, &memo, true, true)?;
+    let all = per_identity
+        .iter()
+        .flatten()
+        .chain(&cross)
+        .cloned()
+        .collect();
+    let detection = finish(scan, watchlist, &memo, all);
+    let base = Base {
+        config: config.clone(),
+        per_identity,
+        profiles,
+        cross,
+        memo,
+    };
+    Ok((detection, base))
+}
+
+/// Detection under `config`, which differs from the base's only in rule
+/// thresholds (`rules.*`, `overrides.*`): only the rules whose settings
+/// changed run again; the others' findings are reused. `coordinated`
+/// depends on which identities fired bulk-read rules, so it runs again
+/// when one of them changed. The result equals [`detect`] (tested).
+pub fn redetect(
+    scan: &Scan,
+    base: &Base,
+    config: &Config,
+    watchlist: &Watchlist,
+) -> Result<Detection> {
+    let changed = changed_rules(&base.config, config)?;
+    let bulk_changed = changed.iter().any(|r| rule_info(r).0 == "bulk-read");
+    let peers = changed.contains(&"rate-peer");
+    let coordinated = bulk_changed || changed.contains(&"coordinated");
+    let local: Vec<&str> = changed
+        .iter()
+        .copied()
+        .filter(|r| !matches!(*r, "rate-peer" | "coordinated"))
+        .collect();
+    let mut per = base.per_identity.clone();
+    let mut profiles = base.profiles.clone();
+    if !local.is_empty() {
+        let (fresh, _) = per_identity(scan, &only_rules(config, &local)?, watchlist)?;
+        for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
+            mine.retain(|f| !local.contains(&f.rule.as_str()));
+            mine.extend(fresh);
+            profile.bulk_fired = mine.iter().any(|f| f.family == "bulk-read");
+        }
     }
+    let mut cross_findings: Vec<Finding> = base
+        .cross
+        .iter()
+        .filter(|f| !(peers && f.rule == "rate-peer" || coordinated && f.rule == "coordinated"))
+        .cloned()
+        .collect();
+    cross_findings.extend(cross(
+        scan,
+        config,
+        watchlist,
+        &profiles,
+        &base.memo,
+        peers,
+        coordinated,
+    )?);
+    let all = per.into_iter().flatten().chain(cross_findings).collect();
+    Ok(finish(scan, watchlist, &base.memo, all))
+}
+
+/// The rules whose settings differ between two configurations, for any
+/// role.
+fn changed_rules(a: &Config, b: &Config) -> Result<Vec<&'static str>> {
+    let mut roles: Vec<&str> = vec![""];
+    roles.extend(
+        a.overrides
+            .keys()
+            .chain(b.overrides.keys())
+            .map(String::as_str),
+    );
+    let mut changed = Vec::new();
+    for role in roles {
+        let ra = toml::Table::try_from(a.rules_for(role)?).expect("rules serialize");
+        let rb = toml::Table::try_from(b.rules_for(role)?).expect("rules serialize");
+        for (rule, ..) in RULES {
+            if ra.get(rule) != rb.get(rule) && !changed.contains(&rule) {
+                changed.push(rule);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// `config` with every rule but `keep` switched off, for every role.
+fn only_rules(config: &Config, keep: &[&str]) -> Result<Config> {
+    let mut out = config.clone();
+    let mut rules = toml::Table::try_from(&config.rules).expect("rules serialize");
+    for (rule, ..) in RULES.iter().filter(|r| !keep.contains(&r.0)) {
+        if let Some(toml::Value::Table(t)) = rules.get_mut(*rule) {
+            t.insert("enabled".into(), toml::Value::Boolean(false));
+        }
+        for over in out.overrides.values_mut() {
+            if let Some(toml::Value::Table(t)) = over.get_mut(*rule) {
+                t.insert("enabled".into(), toml::Value::Boolean(false));
+            }
+        }
+    }
+    out.rules = rules
+        .try_into()
+        .map_err(|e: toml::de::Error| crate::error::Error::config(e.message().to_string()))?;
+    Ok(out)
+}
+
+/// The rules of each role, by identity.
+fn rules_by_role(config: &Config) -> Result<BTreeMap<String, Rules>> {
+    config
+        .overrides
+        .keys()
+        .map(|role| Ok((role.clone(), config.rules_for(role)?)))
+        .collect()
+}
+
+/// Every identity's findings (merged per rule) and profile, for the rules
+/// `config` enables.
+fn per_identity(
+    scan: &Scan,
+    config: &Config,
+    watchlist: &Watchlist,
+) -> Result<(Vec<Vec<Finding>>, Vec<Profile>)> {
+    let by_role = rules_by_role(config)?;
     let rules_of = |identity: &str| -> &Rules {
         watchlist
             .role(identity)
@@ -326,19 +480,51 @@ pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Det
             (merge(findings, events), profile)
         })
         .collect();
-    let (mut findings, profiles): (Vec<Vec<Finding>>, Vec<Profile>) =
-        per_identity.into_iter().unzip();
-    let mut cross = Vec::new();
-    rate::detect_peers(scan, config, watchlist, &profiles, &rules_of, &mut cross);
-    watch::detect_coordinated(scan, watchlist, &profiles, &rules_of, &mut cross);
-    findings.push(cross);
-    let mut all: Vec<Finding> = findings.into_iter().flatten().collect();
-    bulk::add_record_space_share(scan, &mut all);
+    Ok(per_identity.into_iter().unzip())
+}
+
+/// The rules that compare identities.
+fn cross(
+    scan: &Scan,
+    config: &Config,
+    watchlist: &Watchlist,
+    profiles: &[Profile],
+    memo: &Memo,
+    peers: bool,
+    coordinated: bool,
+) -> Result<Vec<Finding>> {
+    let by_role = rules_by_role(config)?;
+    let rules_of = |identity: &str| -> &Rules {
+        watchlist
+            .role(identity)
+            .and_then(|r| by_role.get(r))
+            .unwrap_or(&config.rules)
+    };
+    let mut out = Vec::new();
+    if peers {
+        rate::detect_peers(scan, config, watchlist, profiles, &rules_of, &mut out);
+    }
+    if coordinated {
+        watch::detect_coordinated(
+            scan,
+            watchlist,
+            profiles,
+            &rules_of,
+            &memo.group_keys,
+            &mut out,
+        );
+    }
+    Ok(out)
+}
+
+/// Share of the record space, the allowlist, and the ranking.
+fn finish(scan: &Scan, watchlist: &Watchlist, memo: &Memo, mut all: Vec<Finding>) -> Detection {
+    bulk::add_record_space_share(scan, &mut all, &memo.record_space);
     for f in &mut all {
         f.suppressed = watchlist.allowed.contains(&f.identity);
     }
     finding::rank(&mut all);
-    Ok(Detection { findings: all })
+    Detection { findings: all }
 }
 
 /// Findings of one rule and identity closer than this merge: one burst with

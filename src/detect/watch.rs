@@ -293,14 +293,55 @@ pub fn watched_index(tables: &Tables, watchlist: &Watchlist) -> HashMap<Record, 
     index
 }
 
+/// The coordinated-group keys of every identity (campaign, ip /24s and user
+/// agents of its reads). They do not depend on thresholds, so a sweep
+/// computes them once.
+pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> Vec<Vec<String>> {
+    let t = &scan.tables;
+    profiles
+        .iter()
+        .map(|p| {
+            let events = &scan.events[p.range.clone()];
+            let name = t.identities.text(events[0].identity);
+            let mut keys: Vec<String> = Vec::new();
+            if let Some(campaign) = watchlist.campaigns.get(name.as_ref()) {
+                if !campaign.campaign.is_empty() {
+                    keys.push(format!("campaign {}", campaign.campaign));
+                }
+            }
+            let mut clients: Vec<Sym> = events
+                .iter()
+                .filter(|e| e.record.is_some())
+                .map(|e| e.client)
+                .collect();
+            clients.sort_unstable();
+            clients.dedup();
+            for cl in clients {
+                let (ip, agent, _) = t.client_parts(cl);
+                if let Some(prefix) = ip_prefix24(ip) {
+                    keys.push(format!("ip {prefix}.0/24"));
+                }
+                if !agent.is_empty() {
+                    keys.push(format!("user agent {}", String::from_utf8_lossy(agent)));
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            keys
+        })
+        .collect()
+}
+
 /// `coordinated`: identities that share a campaign, an ip /24 or a rare
 /// user agent and together read more distinct records than the limit,
-/// while none of them fired a bulk-read rule alone.
+/// while none of them fired a bulk-read rule alone. `keys` caches
+/// [`group_keys`].
 pub fn detect_coordinated<'a>(
     scan: &Scan,
     watchlist: &Watchlist,
     profiles: &[Profile],
     rules_of: &dyn Fn(&str) -> &'a Rules,
+    keys: &std::sync::OnceLock<Vec<Vec<String>>>,
     out: &mut Vec<Finding>,
 ) {
     let base = rules_of("");
@@ -317,42 +358,15 @@ pub fn detect_coordinated<'a>(
                 .into_owned()
         })
         .collect();
+    let keys = keys.get_or_init(|| group_keys(scan, watchlist, profiles));
     // Groups: key -> members (profile indices), members under the limits only.
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, p) in profiles.iter().enumerate() {
         if p.bulk_fired || !rules_of(&names[i]).coordinated.enabled {
             continue;
         }
-        let events = &scan.events[p.range.clone()];
-        if let Some(campaign) = watchlist.campaigns.get(&names[i]) {
-            if !campaign.campaign.is_empty() {
-                groups
-                    .entry(format!("campaign {}", campaign.campaign))
-                    .or_default()
-                    .push(i);
-            }
-        }
-        let mut clients: Vec<Sym> = events
-            .iter()
-            .filter(|e| e.record.is_some())
-            .map(|e| e.client)
-            .collect();
-        clients.sort_unstable();
-        clients.dedup();
-        let mut keys: Vec<String> = Vec::new();
-        for cl in clients {
-            let (ip, agent, _) = t.client_parts(cl);
-            if let Some(prefix) = ip_prefix24(ip) {
-                keys.push(format!("ip {prefix}.0/24"));
-            }
-            if !agent.is_empty() {
-                keys.push(format!("user agent {}", String::from_utf8_lossy(agent)));
-            }
-        }
-        keys.sort();
-        keys.dedup();
-        for k in keys {
-            groups.entry(k).or_default().push(i);
+        for k in &keys[i] {
+            groups.entry(k.as_str()).or_default().push(i);
         }
     }
     let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
