@@ -341,29 +341,34 @@ fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
 /// Adds to each `distinct-volume` finding the share of its system's
 /// records (as seen anywhere in the logs) that the identity read.
 ///
-/// The record space (distinct records of each system in the scan) does not
-/// depend on thresholds: it is counted once, when first needed, into
-/// `space`.
+/// The record space (distinct records of a system in the scan) does not
+/// depend on thresholds: each system's is counted once, when first needed,
+/// and kept in `space` for later runs over the same scan.
 pub fn add_record_space_share(
     scan: &Scan,
     findings: &mut [Finding],
-    space: &std::sync::OnceLock<HashMap<u8, u64>>,
+    space: &std::sync::Mutex<HashMap<u8, u64>>,
 ) {
-    if !findings
+    let mut space = space.lock().unwrap_or_else(|e| e.into_inner());
+    let mut wanted: Vec<u8> = findings
         .iter()
-        .any(|f| f.rule == "distinct-volume" && f.evidence.counts.contains_key("system"))
-    {
-        return;
-    }
-    let space = space.get_or_init(|| {
+        .filter(|f| f.rule == "distinct-volume")
+        .filter_map(|f| f.evidence.counts.get("system").map(|&s| s as u8))
+        .filter(|s| !space.contains_key(s))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if !wanted.is_empty() {
         let mut seen: HashMap<u8, hashbrown::HashSet<Record>> = HashMap::new();
-        for e in scan.events.iter().filter(|e| e.record.is_some()) {
-            seen.entry(e.system).or_default().insert(e.record);
+        for e in &scan.events {
+            if e.record.is_some() && wanted.binary_search(&e.system).is_ok() {
+                seen.entry(e.system).or_default().insert(e.record);
+            }
         }
-        seen.into_iter()
-            .map(|(s, set)| (s, set.len() as u64))
-            .collect()
-    });
+        for s in wanted {
+            space.insert(s, seen.get(&s).map_or(0, |set| set.len() as u64));
+        }
+    }
     for f in findings.iter_mut().filter(|f| f.rule == "distinct-volume") {
         let Some(system) = f.evidence.counts.remove("system") else {
             continue;

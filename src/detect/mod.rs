@@ -254,7 +254,12 @@ pub struct Profile {
 
 /// Runs every enabled rule over a scan.
 pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
-    Ok(detect_base(scan, config, watchlist)?.0)
+    // As detect_base, without keeping (cloning) what a sweep would reuse.
+    let memo = Memo::default();
+    let (per_identity, profiles) = per_identity(scan, config, watchlist)?;
+    let cross = cross(scan, config, watchlist, &profiles, &memo, true, true)?;
+    let all = per_identity.into_iter().flatten().chain(cross).collect();
+    Ok(finish(scan, watchlist, &memo, all))
 }
 
 /// One full detection, kept so that a sweep can re-run only the rules a
@@ -272,7 +277,7 @@ pub struct Base {
 #[derive(Default)]
 struct Memo {
     /// Distinct records of each system.
-    record_space: std::sync::OnceLock<hashbrown::HashMap<u8, u64>>,
+    record_space: std::sync::Mutex<hashbrown::HashMap<u8, u64>>,
     /// Each identity's coordinated-group keys.
     group_keys: std::sync::OnceLock<Vec<Vec<String>>>,
 }
