@@ -128,7 +128,11 @@ fn median(v: &mut [f64]) -> f64 {
 /// An identity's hourly baseline: (median requests in its active clock
 /// hours, scaled MAD, active hours). `None` without `min_history` hours.
 pub fn baseline(events: &[Event], min_history: u64) -> Option<(f64, f64, usize)> {
-    let hours = hours(events);
+    baseline_of(&hours(events), min_history)
+}
+
+/// [`baseline`] from clock hours already counted by [`hours`].
+fn baseline_of(hours: &[(i64, u64, usize, usize)], min_history: u64) -> Option<(f64, f64, usize)> {
     if (hours.len() as u64) < min_history {
         return None;
     }
@@ -148,7 +152,7 @@ fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     if !hours.iter().any(|h| h.1 >= c.min_events) {
         return;
     }
-    let Some((med, mad, _)) = baseline(events, c.min_history) else {
+    let Some((med, mad, _)) = baseline_of(&hours, c.min_history) else {
         return;
     };
     let limit = med + c.mads * mad;
