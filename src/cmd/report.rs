@@ -4,7 +4,6 @@
 use crate::cli::ScanOptions;
 use anyhow::{Context, Result};
 use clap::Args;
-use scrapewatch::output::Pseudonymizer;
 use scrapewatch::report::{self, ReportOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,12 +37,7 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
-    let pseudonymizer = match &args.pseudonymize {
-        Some(p) => Some(Pseudonymizer::new(
-            &std::fs::read(p).with_context(|| format!("cannot read key file {}", p.display()))?,
-        )),
-        None => None,
-    };
+    let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
     let sweep: Option<serde_json::Value> = match &args.sweep {
         Some(p) => Some(
             serde_json::from_slice(&std::fs::read(p).with_context(|| format!("{}", p.display()))?)

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use scrapewatch::detect::{self, Detection};
 use scrapewatch::finding::Severity;
 use scrapewatch::input;
-use scrapewatch::output::{self, OutputFormat, Pseudonymizer};
+use scrapewatch::output::{self, OutputFormat};
 use scrapewatch::scan::{self, Scan};
 use scrapewatch::summary::Timing;
 use std::io::{IsTerminal, Write};
@@ -87,12 +87,7 @@ impl SeverityArg {
 pub fn run(args: ScanArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
-    let pseudonymizer = match &args.pseudonymize {
-        Some(p) => Some(Pseudonymizer::new(
-            &std::fs::read(p).with_context(|| format!("cannot read key file {}", p.display()))?,
-        )),
-        None => None,
-    };
+    let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
     let options = args.scan.options();
     let (mut scan, mut timing, resolve_errors) =
         run_scan(&args.paths, &config, &options, args.quiet)?;

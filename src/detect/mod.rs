@@ -400,13 +400,31 @@ fn only_rules(config: &Config, keep: &[&str]) -> Result<Config> {
     Ok(out)
 }
 
-/// The rules of each role, by identity.
-fn rules_by_role(config: &Config) -> Result<BTreeMap<String, Rules>> {
-    config
-        .overrides
-        .keys()
-        .map(|role| Ok((role.clone(), config.rules_for(role)?)))
-        .collect()
+/// Each identity's rules: `[rules]` with its watchlist role's overrides.
+struct RoleRules<'a> {
+    base: &'a Rules,
+    by_role: BTreeMap<String, Rules>,
+}
+
+impl<'a> RoleRules<'a> {
+    fn new(config: &'a Config) -> Result<RoleRules<'a>> {
+        let by_role = config
+            .overrides
+            .keys()
+            .map(|role| Ok((role.clone(), config.rules_for(role)?)))
+            .collect::<Result<_>>()?;
+        Ok(RoleRules {
+            base: &config.rules,
+            by_role,
+        })
+    }
+
+    fn of(&self, watchlist: &Watchlist, identity: &str) -> &Rules {
+        watchlist
+            .role(identity)
+            .and_then(|r| self.by_role.get(r))
+            .unwrap_or(self.base)
+    }
 }
 
 /// Every identity's findings (merged per rule) and profile, for the rules
@@ -416,13 +434,8 @@ fn per_identity(
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<(Vec<Vec<Finding>>, Vec<Profile>)> {
-    let by_role = rules_by_role(config)?;
-    let rules_of = |identity: &str| -> &Rules {
-        watchlist
-            .role(identity)
-            .and_then(|r| by_role.get(r))
-            .unwrap_or(&config.rules)
-    };
+    let roles = RoleRules::new(config)?;
+    let rules_of = |identity: &str| roles.of(watchlist, identity);
     let watched = watch::watched_index(&scan.tables, watchlist);
     let mut ranges = Vec::new();
     let mut start = 0;
@@ -498,13 +511,8 @@ fn cross(
     peers: bool,
     coordinated: bool,
 ) -> Result<Vec<Finding>> {
-    let by_role = rules_by_role(config)?;
-    let rules_of = |identity: &str| -> &Rules {
-        watchlist
-            .role(identity)
-            .and_then(|r| by_role.get(r))
-            .unwrap_or(&config.rules)
-    };
+    let roles = RoleRules::new(config)?;
+    let rules_of = |identity: &str| roles.of(watchlist, identity);
     let mut out = Vec::new();
     if peers {
         rate::detect_peers(scan, config, watchlist, profiles, &rules_of, &mut out);
