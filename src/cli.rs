@@ -33,6 +33,20 @@ pub enum Command {
     Sweep(crate::cmd::sweep::SweepArgs),
 }
 
+impl Command {
+    /// The `--threads` of a command that scans (0: one per core).
+    pub fn threads(&self) -> usize {
+        match self {
+            Command::Scan(a) => a.scan.threads,
+            Command::Eval(a) => a.scan.threads,
+            Command::Report(a) => a.scan.threads,
+            Command::Explain(a) => a.scan.threads,
+            Command::Sweep(a) => a.scan.threads,
+            Command::Config(_) | Command::Generate(_) => 0,
+        }
+    }
+}
+
 /// Line formats on the command line.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum FormatArg {

@@ -11,6 +11,11 @@ use scrapewatch::ErrorKind;
 
 fn main() {
     let cli = cli::Cli::parse();
+    // `--threads` bounds every stage, detection included, not only the
+    // scan's own pool. (This fails only if a pool already exists.)
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.command.threads())
+        .build_global();
     let result = match cli.command {
         cli::Command::Scan(args) => cmd::scan::run(args),
         cli::Command::Config(args) => cmd::config::run(args),

@@ -57,6 +57,8 @@ pub struct Scan {
     pub summary: Summary,
     /// Inputs that failed (unreadable, truncated, changed while mapped).
     pub errors: Vec<Error>,
+    /// Wall seconds of each stage, in order (for `scan --timings`).
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 impl Scan {
@@ -89,6 +91,7 @@ pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan
 fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
     let rules = Rules::new(config)?;
     let forced = Format::from_name(&config.input.format);
+    let mut phases = Phases::start();
     let files: Vec<FileRead> = inputs
         .par_iter()
         .enumerate()
@@ -140,16 +143,43 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         }
     }
 
-    let (events, tables) = merge(batches)?;
+    phases.end("read and parse");
+    let (events, tables) = merge(batches, &mut phases)?;
     let paths = inputs.iter().map(Input::name).collect();
     let summary = Summary::new(summaries, all_examples, &events, &tables);
+    phases.end("summary");
     Ok(Scan {
         events,
         tables,
         paths,
         summary,
         errors,
+        phases: phases.done,
     })
+}
+
+/// Wall time of each stage, for `--timings`.
+pub struct Phases {
+    mark: std::time::Instant,
+    /// The stages ended so far, with their seconds.
+    pub done: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    /// Starts timing the first stage.
+    pub fn start() -> Phases {
+        Phases {
+            mark: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Ends the stage under way as `name` and starts the next.
+    pub fn end(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, (now - self.mark).as_secs_f64()));
+        self.mark = now;
+    }
 }
 
 /// One input's batches in order, with its format and any error.
@@ -546,7 +576,7 @@ fn sort_timelines(events: &mut [Event]) {
 
 /// Merges batches (in input order) into one event vector with global
 /// symbols, then sorts it into timelines.
-fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
+fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>, Tables)> {
     let mut tables = Tables::new();
     let mut maps = Vec::with_capacity(batches.len());
     for (_, batch) in &batches {
@@ -579,6 +609,7 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
     // by name whatever the input order.
     let rank = tables.identities.ranks();
     tables.identities = tables.identities.renumbered(&rank);
+    phases.end("merge tables");
 
     // Symbols are remapped in place, batch by batch in parallel; then the
     // batches are appended in input order and freed one by one, so the
@@ -603,7 +634,9 @@ fn merge(batches: Vec<(u64, Batch)>) -> Result<(Vec<Event>, Tables)> {
     for (_, batch) in batches {
         events.extend_from_slice(&batch.events);
     }
+    phases.end("remap events");
     sort_timelines(&mut events);
+    phases.end("sort timelines");
     Ok((events, tables))
 }
 

@@ -46,6 +46,10 @@ pub struct ScanArgs {
     /// Print nothing on stderr but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print the wall time of each stage on stderr (read and parse, merge,
+    /// sort, detect, ...), even with `--quiet`.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Output formats on the command line.
@@ -97,6 +101,15 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     } else {
         detect::detect(&scan, &config, &watchlist)?
     };
+    if !args.scan.no_detect {
+        scan.phases
+            .push(("detect", started.elapsed().as_secs_f64()));
+    }
+    if args.timings {
+        for (stage, seconds) in &scan.phases {
+            eprintln!("timing: {stage:<16} {seconds:8.3} s");
+        }
+    }
     timing = Timing::new(
         &scan.summary,
         timing.seconds + started.elapsed().as_secs_f64(),
