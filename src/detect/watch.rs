@@ -11,6 +11,7 @@ use crate::summary::group;
 use crate::time::Millis;
 use crate::watchlist::Watchlist;
 use hashbrown::{HashMap, HashSet};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 const DAY: Millis = 86_400_000;
@@ -299,7 +300,7 @@ pub fn watched_index(tables: &Tables, watchlist: &Watchlist) -> HashMap<Record, 
 pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> Vec<Vec<String>> {
     let t = &scan.tables;
     profiles
-        .iter()
+        .par_iter()
         .map(|p| {
             let events = &scan.events[p.range.clone()];
             let name = t.identities.text(events[0].identity);
@@ -340,7 +341,7 @@ pub fn detect_coordinated<'a>(
     scan: &Scan,
     watchlist: &Watchlist,
     profiles: &[Profile],
-    rules_of: &dyn Fn(&str) -> &'a Rules,
+    rules_of: &(dyn Fn(&str) -> &'a Rules + Sync),
     keys: &std::sync::OnceLock<Vec<Vec<String>>>,
     out: &mut Vec<Finding>,
 ) {
@@ -369,16 +370,21 @@ pub fn detect_coordinated<'a>(
             groups.entry(k.as_str()).or_default().push(i);
         }
     }
-    let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
-    for (key, members) in groups {
+    // Each group is scanned on its own (in parallel); the findings are
+    // gathered in key order, so the result does not depend on threads.
+    let groups: Vec<(&str, Vec<usize>)> = groups.into_iter().collect();
+    let per_group: Vec<Vec<(usize, Finding)>> = groups
+        .par_iter()
+        .map(|(key, members)| {
+        let mut found = Vec::new();
         let n = members.len() as u64;
         let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
         if n < c.min_members || (common && !key.starts_with("campaign")) {
-            continue;
+            return found;
         }
         // The members' reads, in time order.
         let mut reads: Vec<(Millis, u8, Record, usize, usize)> = Vec::new();
-        for &m in &members {
+        for &m in members {
             let range = profiles[m].range.clone();
             for (k, e) in scan.events[range.clone()].iter().enumerate() {
                 if matches!(e.action, Action::Read | Action::Export) && e.record.is_some() {
@@ -387,7 +393,7 @@ pub fn detect_coordinated<'a>(
             }
         }
         if (reads.len() as u64) < c.max_records {
-            continue;
+            return found;
         }
         reads.sort_unstable();
         let window = c.window * 1000;
@@ -401,14 +407,10 @@ pub fn detect_coordinated<'a>(
             *who.entry(r.3).or_default() += 1;
             while r.0 - reads[left].0 >= window {
                 let l = reads[left];
-                for (map, key) in [(&mut counts, Some((l.1, l.2))), (&mut HashMap::new(), None)] {
-                    if let Some(key) = key {
-                        let v = map.get_mut(&key).expect("counted");
-                        *v -= 1;
-                        if *v == 0 {
-                            map.remove(&key);
-                        }
-                    }
+                let v = counts.get_mut(&(l.1, l.2)).expect("counted");
+                *v -= 1;
+                if *v == 0 {
+                    counts.remove(&(l.1, l.2));
                 }
                 let v = who.get_mut(&l.3).expect("counted");
                 *v -= 1;
@@ -426,7 +428,7 @@ pub fn detect_coordinated<'a>(
             }
         }
         let Some((distinct, lo, hi)) = best else {
-            continue;
+            return found;
         };
         let window_reads = &reads[lo..=hi];
         let contributors: std::collections::BTreeSet<usize> =
@@ -470,8 +472,14 @@ pub fn detect_coordinated<'a>(
                 .take(5)
                 .map(|&i| ctx.line(&scan.events[i]))
                 .collect();
-            found.entry(m).or_default().push(f);
+            found.push((m, f));
         }
+        found
+    })
+    .collect();
+    let mut found: BTreeMap<usize, Vec<Finding>> = BTreeMap::new();
+    for (m, f) in per_group.into_iter().flatten() {
+        found.entry(m).or_default().push(f);
     }
     for (m, fs) in found {
         out.extend(merge(fs, &scan.events[profiles[m].range.clone()]));
