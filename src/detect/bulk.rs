@@ -7,6 +7,8 @@ use crate::finding::{duration, Finding};
 use crate::scan::Scan;
 use crate::summary::group;
 use hashbrown::HashMap;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Runs the family's enabled rules over one timeline.
 pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -338,6 +340,79 @@ fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// Largest bitmap (bits, over all wanted systems) for counting distinct
+/// records: 64 MiB.
+const DENSE_BITS: u64 = 1 << 29;
+
+/// The distinct records of each `wanted` system (sorted) among `events`,
+/// whose string records have symbols below `strings`. Record ids are small
+/// dense numbers in practice, so each system gets a bitmap set in parallel;
+/// when the ids are too sparse for `max_bits`, the pairs are split by hash
+/// into one part per thread and each part counted in a hash set.
+fn distinct_records(events: &[Event], strings: usize, wanted: &[u8], max_bits: u64) -> Vec<u64> {
+    let slot = |e: &Event| {
+        e.record
+            .is_some()
+            .then(|| wanted.binary_search(&e.system).ok())
+            .flatten()
+    };
+    let max_numeric = events
+        .par_iter()
+        .filter(|e| slot(e).is_some())
+        .filter_map(|e| e.record.as_number().map(u64::from))
+        .max()
+        .unwrap_or(0);
+    let per_system = max_numeric + 1 + strings as u64;
+    // A record as a dense index: numbers first, then string symbols.
+    let dense = |r: Record| match r.as_string() {
+        Some(sym) => max_numeric + 1 + sym as u64,
+        None => r.0 as u64,
+    };
+    if per_system * wanted.len() as u64 <= max_bits {
+        let words = per_system.div_ceil(64) as usize;
+        let bits: Vec<AtomicU64> = (0..words * wanted.len())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        events.par_iter().for_each(|e| {
+            if let Some(s) = slot(e) {
+                let i = dense(e.record);
+                bits[s * words + (i / 64) as usize].fetch_or(1 << (i % 64), Ordering::Relaxed);
+            }
+        });
+        return bits
+            .chunks(words)
+            .map(|w| {
+                w.iter()
+                    .map(|b| b.load(Ordering::Relaxed).count_ones() as u64)
+                    .sum()
+            })
+            .collect();
+    }
+    let parts = rayon::current_num_threads() as u64;
+    let per_part: Vec<Vec<u64>> = (0..parts)
+        .into_par_iter()
+        .map(|part| {
+            let mut seen = hashbrown::HashSet::<(usize, Record)>::new();
+            for e in events {
+                if let Some(s) = slot(e) {
+                    let hash = dense(e.record).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+                    if (hash * parts) >> 32 == part {
+                        seen.insert((s, e.record));
+                    }
+                }
+            }
+            let mut counts = vec![0; wanted.len()];
+            for (s, _) in seen {
+                counts[s] += 1;
+            }
+            counts
+        })
+        .collect();
+    (0..wanted.len())
+        .map(|s| per_part.iter().map(|c| c[s]).sum())
+        .collect()
+}
+
 /// Adds to each `distinct-volume` finding the share of its system's
 /// records (as seen anywhere in the logs) that the identity read.
 ///
@@ -359,14 +434,9 @@ pub fn add_record_space_share(
     wanted.sort_unstable();
     wanted.dedup();
     if !wanted.is_empty() {
-        let mut seen: HashMap<u8, hashbrown::HashSet<Record>> = HashMap::new();
-        for e in &scan.events {
-            if e.record.is_some() && wanted.binary_search(&e.system).is_ok() {
-                seen.entry(e.system).or_default().insert(e.record);
-            }
-        }
-        for s in wanted {
-            space.insert(s, seen.get(&s).map_or(0, |set| set.len() as u64));
+        let counts = distinct_records(&scan.events, scan.tables.records.len(), &wanted, DENSE_BITS);
+        for (s, n) in wanted.into_iter().zip(counts) {
+            space.insert(s, n);
         }
     }
     for f in findings.iter_mut().filter(|f| f.rule == "distinct-volume") {
@@ -411,6 +481,40 @@ mod tests {
         r.distinct_volume.enabled = rule == "distinct-volume";
         r.export_volume.enabled = rule == "export-volume";
         r.byte_volume.enabled = rule == "byte-volume";
+    }
+
+    #[test]
+    fn distinct_records_by_bitmap_and_by_hash_agree() {
+        // Numbers (repeated, one large), string symbols, records of an
+        // unwanted system and events with no record.
+        let mut events = Vec::new();
+        for (i, r) in [5, 7, 5, 1_000_000, 0, 7, 3].into_iter().enumerate() {
+            events.push(read(i as i64, r));
+        }
+        for sym in [0, 2, 2, 9] {
+            events.push(Event {
+                record: Record::string(sym),
+                ..read(0, 0)
+            });
+        }
+        events.push(Event {
+            system: 0,
+            ..read(0, 42)
+        });
+        events.push(Event {
+            record: Record::NONE,
+            ..read(0, 0)
+        });
+        let expected: hashbrown::HashSet<Record> = events
+            .iter()
+            .filter(|e| e.system == 1 && e.record.is_some())
+            .map(|e| e.record)
+            .collect();
+        assert_eq!(expected.len(), 8);
+        for max_bits in [u64::MAX, 0] {
+            let counts = distinct_records(&events, 10, &[1, 3], max_bits);
+            assert_eq!(counts, vec![8, 0], "max_bits {max_bits}");
+        }
     }
 
     #[test]
