@@ -8,9 +8,10 @@
 //! 65,535, `bytes` per request at 4 GiB, and record ids above 2^31 - 2 or
 //! not numeric are interned as strings (see [`Record`]).
 
-use crate::intern::{Interner, Sym};
+use crate::intern::{union_in_order, Interner, Sym};
 use crate::time::Millis;
 use hashbrown::{DefaultHashBuilder, HashTable};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::hash::BuildHasher;
 
@@ -147,6 +148,19 @@ pub struct Client {
     pub session: Sym,
 }
 
+/// A local table's symbols in merged tables ([`Tables::merge`]), indexed
+/// by local symbol.
+pub struct SymMaps {
+    /// Identities.
+    pub identities: Vec<Sym>,
+    /// Systems.
+    pub systems: Vec<Sym>,
+    /// String record ids.
+    pub records: Vec<Sym>,
+    /// Clients.
+    pub clients: Vec<Sym>,
+}
+
 /// The string tables events point into.
 #[derive(Default, Clone)]
 pub struct Tables {
@@ -200,6 +214,9 @@ impl Tables {
     /// One hash probe when the triple was seen before, the usual case.
     #[inline]
     pub fn intern_client(&mut self, ip: &[u8], agent: &[u8], session: &[u8]) -> Sym {
+        if self.client_index.len() < self.clients.len() {
+            self.index_clients();
+        }
         let hash = self.hasher.hash_one((ip, agent, session));
         let Tables {
             ips,
@@ -231,6 +248,102 @@ impl Tables {
             hasher.hash_one((ips.get(o.ip), agents.get(o.agent), sessions.get(o.session)))
         });
         sym
+    }
+
+    /// Merges `locals` in order into one set of tables, in parallel, and
+    /// returns with it, for each local table, the merged symbol of each of
+    /// its symbols. Every table is numbered by first appearance, as if the
+    /// local tables' strings had been interned in turn.
+    pub fn merge(locals: &[&Tables]) -> (Tables, Vec<SymMaps>) {
+        type Get = fn(&Tables) -> &Interner;
+        let parts: [Get; 5] = [
+            |t| &t.identities,
+            |t| &t.ips,
+            |t| &t.agents,
+            |t| &t.sessions,
+            |t| &t.records,
+        ];
+        let mut merged: Vec<(Interner, Vec<Vec<Sym>>)> = parts
+            .into_par_iter()
+            .map(|get| Interner::merge(&locals.iter().map(|t| get(t)).collect::<Vec<_>>()))
+            .collect();
+        let (records, record_maps) = merged.pop().expect("five parts");
+        let (sessions, session_maps) = merged.pop().expect("five parts");
+        let (agents, agent_maps) = merged.pop().expect("five parts");
+        let (ips, ip_maps) = merged.pop().expect("five parts");
+        let (identities, identity_maps) = merged.pop().expect("five parts");
+        let mut out = Tables::new();
+        // (Systems are few: at most 256 are allowed.)
+        let system_maps: Vec<Vec<Sym>> = locals
+            .iter()
+            .map(|t| {
+                (0..t.systems.len() as Sym)
+                    .map(|s| out.systems.intern(t.systems.get(s)))
+                    .collect()
+            })
+            .collect();
+        let lens: Vec<usize> = locals.iter().map(|t| t.clients.len()).collect();
+        let (order, client_maps) = union_in_order(&lens, &out.hasher, |t, c| {
+            let c = locals[t].clients[c as usize];
+            (
+                ip_maps[t][c.ip as usize],
+                agent_maps[t][c.agent as usize],
+                session_maps[t][c.session as usize],
+            )
+        });
+        out.identities = identities;
+        out.ips = ips;
+        out.agents = agents;
+        out.sessions = sessions;
+        out.records = records;
+        out.clients.reserve(order.len());
+        // (The client index is built when first needed: after a scan,
+        // clients are only read.)
+        out.clients = order
+            .into_iter()
+            .map(|(t, c, _)| {
+                let (t, c) = (t as usize, locals[t as usize].clients[c as usize]);
+                Client {
+                    ip: ip_maps[t][c.ip as usize],
+                    agent: agent_maps[t][c.agent as usize],
+                    session: session_maps[t][c.session as usize],
+                }
+            })
+            .collect();
+        let maps = identity_maps
+            .into_iter()
+            .zip(system_maps)
+            .zip(record_maps)
+            .zip(client_maps)
+            .map(|(((identities, systems), records), clients)| SymMaps {
+                identities,
+                systems,
+                records,
+                clients,
+            })
+            .collect();
+        (out, maps)
+    }
+
+    /// Indexes the clients that `merge` left unindexed.
+    #[cold]
+    fn index_clients(&mut self) {
+        let Tables {
+            ips,
+            agents,
+            sessions,
+            clients,
+            client_index,
+            hasher,
+            ..
+        } = self;
+        let strings = |c: Client| (ips.get(c.ip), agents.get(c.agent), sessions.get(c.session));
+        for sym in client_index.len()..clients.len() {
+            let hash = hasher.hash_one(strings(clients[sym]));
+            client_index.insert_unique(hash, sym as Sym, |&o| {
+                hasher.hash_one(strings(clients[o as usize]))
+            });
+        }
     }
 
     /// The ip, agent and session strings of a client.
@@ -276,5 +389,56 @@ mod tests {
         assert_eq!(s.as_number(), None);
         assert!(!Record::NONE.is_some());
         assert_eq!(Record::NONE.as_string(), None);
+    }
+
+    #[test]
+    fn merged_tables_equal_interning_in_turn_and_stay_internable() {
+        let clients = [
+            [
+                ("10.0.0.1", "a", ""),
+                ("10.0.0.2", "a", "s1"),
+                ("10.0.0.1", "b", ""),
+            ],
+            [
+                ("10.0.0.2", "a", "s1"),
+                ("10.0.0.3", "b", ""),
+                ("10.0.0.1", "a", ""),
+            ],
+        ];
+        let mut locals = Vec::new();
+        let mut sequential = Tables::new();
+        let mut expected = Vec::new();
+        for (n, list) in clients.iter().enumerate() {
+            let mut local = Tables::new();
+            local.systems.intern(format!("system-{n}").as_bytes());
+            local.identities.intern(format!("who-{n}").as_bytes());
+            local.identities.intern(b"shared");
+            for (ip, agent, session) in list {
+                local.intern_client(ip.as_bytes(), agent.as_bytes(), session.as_bytes());
+            }
+            let mut map = Vec::new();
+            for c in 0..local.client_count() as Sym {
+                let (ip, agent, session) = local.client_parts(c);
+                map.push(sequential.intern_client(ip, agent, session));
+            }
+            for s in 0..local.systems.len() as Sym {
+                sequential.systems.intern(local.systems.get(s));
+            }
+            expected.push(map);
+            locals.push(local);
+        }
+        let refs: Vec<&Tables> = locals.iter().collect();
+        let (mut merged, maps) = Tables::merge(&refs);
+        let got: Vec<Vec<Sym>> = maps.iter().map(|m| m.clients.clone()).collect();
+        assert_eq!(got, expected);
+        assert_eq!(maps[1].identities, vec![2, 1]);
+        assert_eq!(maps[1].systems, vec![0, 2]);
+        assert_eq!(merged.client_count(), 4);
+        for c in 0..4 {
+            assert_eq!(merged.client_parts(c), sequential.client_parts(c));
+        }
+        // The index is built on demand: no client is interned twice.
+        assert_eq!(merged.intern_client(b"10.0.0.3", b"b", b""), 3);
+        assert_eq!(merged.intern_client(b"10.0.0.4", b"b", b""), 4);
     }
 }

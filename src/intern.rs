@@ -107,6 +107,153 @@ impl Interner {
     }
 }
 
+impl Interner {
+    /// Appends `s`, which the caller knows is not interned yet, with its
+    /// hash under this interner's hasher.
+    fn push_new(&mut self, s: &[u8], hash: u64) -> Sym {
+        let sym = self.ends.len() as Sym;
+        self.arena.extend_from_slice(s);
+        self.ends.push(self.arena.len());
+        let Interner {
+            arena,
+            ends,
+            table,
+            hasher,
+        } = self;
+        table.insert_unique(hash, sym, |&other| {
+            hasher.hash_one(slice(arena, ends, other))
+        });
+        sym
+    }
+
+    /// Merges `locals` in order: the union of their strings numbered by
+    /// first appearance (as if each had been interned in turn), and for each
+    /// local table the global symbol of each of its symbols.
+    pub fn merge(locals: &[&Interner]) -> (Interner, Vec<Vec<Sym>>) {
+        let lens: Vec<usize> = locals.iter().map(|t| t.len()).collect();
+        let mut out = Interner::new();
+        let (order, maps) = union_in_order(&lens, &out.hasher, |t, sym| locals[t].get(sym));
+        out.arena.reserve(
+            order
+                .iter()
+                .map(|&(t, s, _)| locals[t as usize].get(s).len())
+                .sum(),
+        );
+        out.ends.reserve(order.len());
+        for &(t, sym, hash) in &order {
+            out.push_new(locals[t as usize].get(sym), hash);
+        }
+        (out, maps)
+    }
+}
+
+/// What [`union_in_order`] returns: each distinct key's first appearance
+/// (table, index, hash) in order, and each table's positions in it.
+pub type Union = (Vec<(u32, Sym, u64)>, Vec<Vec<Sym>>);
+
+/// Shards of [`union_in_order`]: fixed, though nothing depends on it.
+const SHARDS: usize = 64;
+
+/// The union of the keys of many tables (table `t` holds `lens[t]` keys,
+/// read with `key(t, i)`), in order of first appearance: table by table,
+/// each in its own order. Returns where each distinct key first appears
+/// (table, index, hash under `hasher`), in that order, and for each table
+/// the position in it of each of its keys.
+///
+/// Parallel: keys are split by hash into shards, each shard is
+/// deduplicated on its own in table order, and the survivors are sorted
+/// back by first appearance, so the result is the sequential one whatever
+/// the threads or hash seed.
+pub fn union_in_order<K, F>(lens: &[usize], hasher: &DefaultHashBuilder, key: F) -> Union
+where
+    K: std::hash::Hash + Eq,
+    F: Fn(usize, Sym) -> K + Sync,
+{
+    use rayon::prelude::*;
+    // Each table's keys by shard, with their hashes.
+    let split: Vec<Vec<Vec<(Sym, u64)>>> = (0..lens.len())
+        .into_par_iter()
+        .map(|t| {
+            let mut shards = vec![Vec::new(); SHARDS];
+            for i in 0..lens[t] as Sym {
+                let hash = hasher.hash_one(key(t, i));
+                // (Bits hashbrown uses for neither slot nor tag.)
+                shards[(hash >> 32) as usize % SHARDS].push((i, hash));
+            }
+            shards
+        })
+        .collect();
+    // Each shard: its distinct keys' first appearances, and for each table
+    // the shard-local index of each of its keys in the shard.
+    type Shard = (Vec<(u32, Sym)>, Vec<Vec<u32>>, Vec<u64>);
+    let shards: Vec<Shard> = (0..SHARDS)
+        .into_par_iter()
+        .map(|s| {
+            let mut firsts: Vec<(u32, Sym)> = Vec::new();
+            let mut hashes: Vec<u64> = Vec::new();
+            let mut index: HashTable<u32> = HashTable::new();
+            let mut found = Vec::with_capacity(lens.len());
+            for (t, table) in split.iter().enumerate() {
+                let mut local = Vec::with_capacity(table[s].len());
+                for &(i, hash) in &table[s] {
+                    let k = key(t, i);
+                    let at = index.find(hash, |&j| {
+                        let (t2, i2) = firsts[j as usize];
+                        key(t2 as usize, i2) == k
+                    });
+                    let j = match at {
+                        Some(&j) => j,
+                        None => {
+                            let j = firsts.len() as u32;
+                            firsts.push((t as u32, i));
+                            hashes.push(hash);
+                            index.insert_unique(hash, j, |&o| hashes[o as usize]);
+                            j
+                        }
+                    };
+                    local.push(j);
+                }
+                found.push(local);
+            }
+            (firsts, found, hashes)
+        })
+        .collect();
+    // First appearances in table order; then each shard's index -> symbol.
+    let mut order: Vec<((u32, Sym), u32, u32, u64)> = shards
+        .iter()
+        .enumerate()
+        .flat_map(|(s, (firsts, _, hashes))| {
+            firsts
+                .iter()
+                .zip(hashes)
+                .enumerate()
+                .map(move |(j, (&first, &hash))| (first, s as u32, j as u32, hash))
+        })
+        .collect();
+    order.par_sort_unstable();
+    let mut global: Vec<Vec<Sym>> = shards.iter().map(|(f, _, _)| vec![0; f.len()]).collect();
+    for (sym, &(_, s, j, _)) in order.iter().enumerate() {
+        global[s as usize][j as usize] = sym as Sym;
+    }
+    let maps = (0..lens.len())
+        .into_par_iter()
+        .map(|t| {
+            let mut map = vec![0; lens[t]];
+            for (s, (_, found, _)) in shards.iter().enumerate() {
+                for (&(i, _), &j) in split[t][s].iter().zip(&found[t]) {
+                    map[i as usize] = global[s][j as usize];
+                }
+            }
+            map
+        })
+        .collect();
+    let order = order
+        .into_iter()
+        .map(|((t, i), _, _, hash)| (t, i, hash))
+        .collect();
+    (order, maps)
+}
+
 #[inline]
 fn slice<'a>(arena: &'a [u8], ends: &[usize], sym: Sym) -> &'a [u8] {
     let i = sym as usize;
@@ -134,5 +281,41 @@ mod tests {
         let sorted = i.renumbered(&rank);
         assert_eq!(sorted.get(0), b"");
         assert_eq!(sorted.get(2), b"bob");
+    }
+
+    #[test]
+    fn merge_numbers_by_first_appearance_like_interning_in_turn() {
+        let tables: Vec<Vec<String>> = (0..7)
+            .map(|t| {
+                (0..300)
+                    .map(|i| format!("s{}", (i * 7 + t * 131) % 500))
+                    .collect()
+            })
+            .collect();
+        let mut locals = Vec::new();
+        let mut sequential = Interner::new();
+        let mut expected = Vec::new();
+        for strings in &tables {
+            let mut local = Interner::new();
+            for s in strings {
+                local.intern(s.as_bytes());
+            }
+            expected.push(
+                (0..local.len() as Sym)
+                    .map(|sym| sequential.intern(local.get(sym)))
+                    .collect::<Vec<_>>(),
+            );
+            locals.push(local);
+        }
+        let refs: Vec<&Interner> = locals.iter().collect();
+        let (merged, maps) = Interner::merge(&refs);
+        assert_eq!(maps, expected);
+        assert_eq!(merged.len(), sequential.len());
+        for sym in 0..merged.len() as Sym {
+            assert_eq!(merged.get(sym), sequential.get(sym));
+            assert_eq!(merged.get_sym(sequential.get(sym)), Some(sym));
+        }
+        let (empty, maps) = Interner::merge(&[]);
+        assert!(empty.is_empty() && maps.is_empty());
     }
 }

@@ -11,7 +11,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Record, Tables};
 use crate::format::{trim, Format, Parser};
 use crate::input::{Input, Source};
-use crate::intern::Sym;
 use crate::summary::{FileSummary, Summary};
 use crate::tally::{Counts, Examples};
 use rayon::prelude::*;
@@ -577,33 +576,13 @@ fn sort_timelines(events: &mut [Event]) {
 /// Merges batches (in input order) into one event vector with global
 /// symbols, then sorts it into timelines.
 fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>, Tables)> {
-    let mut tables = Tables::new();
-    let mut maps = Vec::with_capacity(batches.len());
-    for (_, batch) in &batches {
-        let local = &batch.tables;
-        let identities: Vec<Sym> = (0..local.identities.len() as Sym)
-            .map(|s| tables.identities.intern(local.identities.get(s)))
-            .collect();
-        let mut systems = Vec::with_capacity(local.systems.len());
-        for s in 0..local.systems.len() as Sym {
-            let g = tables.systems.intern(local.systems.get(s));
-            systems.push(u8::try_from(g).map_err(|_| {
-                Error::new(
-                    ErrorKind::Data,
-                    "more than 255 distinct systems in the input: map `system` to a coarser field",
-                )
-            })?);
-        }
-        let records: Vec<Sym> = (0..local.records.len() as Sym)
-            .map(|s| tables.records.intern(local.records.get(s)))
-            .collect();
-        let clients: Vec<Sym> = (0..local.client_count() as Sym)
-            .map(|c| {
-                let (ip, agent, session) = local.client_parts(c);
-                tables.intern_client(ip, agent, session)
-            })
-            .collect();
-        maps.push((identities, systems, records, clients));
+    let locals: Vec<&Tables> = batches.iter().map(|(_, b)| &b.tables).collect();
+    let (mut tables, maps) = Tables::merge(&locals);
+    if tables.systems.len() > 256 {
+        return Err(Error::new(
+            ErrorKind::Data,
+            "more than 255 distinct systems in the input: map `system` to a coarser field",
+        ));
     }
     // Identities are renumbered in name order so timelines come out sorted
     // by name whatever the input order.
@@ -615,19 +594,20 @@ fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>,
     // batches are appended in input order and freed one by one, so the
     // events are held once (plus one batch), then sorted in place.
     let mut batches = batches;
-    batches.par_iter_mut().zip(maps.par_iter()).for_each(
-        |((base, batch), (identities, systems, records, clients))| {
+    batches
+        .par_iter_mut()
+        .zip(maps.par_iter())
+        .for_each(|((base, batch), map)| {
             for e in &mut batch.events {
-                e.identity = rank[identities[e.identity as usize] as usize];
-                e.client = clients[e.client as usize];
-                e.system = systems[e.system as usize];
+                e.identity = rank[map.identities[e.identity as usize] as usize];
+                e.client = map.clients[e.client as usize];
+                e.system = map.systems[e.system as usize] as u8;
                 if let Some(s) = e.record.as_string() {
-                    e.record = Record::string(records[s as usize]);
+                    e.record = Record::string(map.records[s as usize]);
                 }
                 e.line = (*base + e.line as u64).min(u32::MAX as u64) as u32;
             }
-        },
-    );
+        });
     drop(maps);
     let total: usize = batches.iter().map(|(_, b)| b.events.len()).sum();
     let mut events = Vec::with_capacity(total);
