@@ -1,4 +1,4 @@
-//! The binary: exit codes, summary JSON, stdin, strict mode.
+//! The binary: exit codes, summary JSON, stdin, strict mode, timings.
 
 use crate::util::{data, run};
 use std::io::Write;
@@ -31,6 +31,33 @@ fn clean_scan_exits_0_and_writes_summary_json() {
         stderr.contains("12 lines = 12 events + 0 rejected"),
         "{stderr}"
     );
+}
+
+#[test]
+fn timings_name_every_stage_even_when_quiet() {
+    let path = data("sample.ndjson");
+    let out = run(&["scan", "-q", "--timings", "-j", "1", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stages: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("timing: "))
+        .map(|l| l.rsplitn(3, ' ').nth(2).unwrap_or("").trim())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "read and parse",
+            "merge tables",
+            "remap events",
+            "sort timelines",
+            "summary",
+            "detect"
+        ],
+        "{stderr}"
+    );
+    let plain = run(&["scan", "-q", path.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("timing:"));
 }
 
 #[test]
