@@ -8,7 +8,7 @@
 //! 65,535, `bytes` per request at 4 GiB, and record ids above 2^31 - 2 or
 //! not numeric are interned as strings (see [`Record`]).
 
-use crate::intern::{union_in_order, Interner, Sym};
+use crate::intern::{same, union_in_order, Interner, Sym};
 use crate::time::Millis;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rayon::prelude::*;
@@ -228,9 +228,9 @@ impl Tables {
             ..
         } = self;
         let same = |c: &Client, ip: &[u8], agent: &[u8], session: &[u8]| {
-            ips.get(c.ip) == ip
-                && agents.get(c.agent) == agent
-                && sessions.get(c.session) == session
+            same(ips.get(c.ip), ip)
+                && same(agents.get(c.agent), agent)
+                && same(sessions.get(c.session), session)
         };
         if let Some(&c) =
             client_index.find(hash, |&c| same(&clients[c as usize], ip, agent, session))

@@ -33,7 +33,7 @@ impl Interner {
         let Interner {
             arena, ends, table, ..
         } = self;
-        let found = table.find(hash, |&sym| slice(arena, ends, sym) == s);
+        let found = table.find(hash, |&sym| same(slice(arena, ends, sym), s));
         if let Some(&sym) = found {
             return sym;
         }
@@ -51,7 +51,7 @@ impl Interner {
     pub fn get_sym(&self, s: &[u8]) -> Option<Sym> {
         let hash = self.hasher.hash_one(s);
         self.table
-            .find(hash, |&sym| slice(&self.arena, &self.ends, sym) == s)
+            .find(hash, |&sym| same(slice(&self.arena, &self.ends, sym), s))
             .copied()
     }
 
@@ -254,6 +254,29 @@ where
     (order, maps)
 }
 
+/// Byte-string equality, inline for the short strings of logs (keys,
+/// ids, ips): up to 16 bytes it is two overlapping word compares instead of
+/// a call to `memcmp`, which interning and key lookup made once per field.
+#[inline(always)]
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    if n >= 8 {
+        let w = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        return w(a, 0) == w(b, 0) && w(a, n - 8) == w(b, n - 8);
+    }
+    if n >= 4 {
+        let w = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes"));
+        return w(a, 0) == w(b, 0) && w(a, n - 4) == w(b, n - 4);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 #[inline]
 fn slice<'a>(arena: &'a [u8], ends: &[usize], sym: Sym) -> &'a [u8] {
     let i = sym as usize;
@@ -281,6 +304,22 @@ mod tests {
         let sorted = i.renumbered(&rank);
         assert_eq!(sorted.get(0), b"");
         assert_eq!(sorted.get(2), b"bob");
+    }
+
+    #[test]
+    fn same_agrees_with_slice_equality_at_every_length() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
+        for n in 0..=40 {
+            let a = &text[..n];
+            assert!(same(a, a));
+            for i in 0..n {
+                // One byte differs, at every position.
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "n {n} at {i}");
+            }
+            assert!(!same(a, &text[..n.saturating_sub(1)]) || n == 0);
+        }
     }
 
     #[test]

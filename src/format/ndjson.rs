@@ -9,6 +9,7 @@
 
 use super::{Escape, Field, Raw, Text};
 use crate::config::Fields;
+use crate::intern::same;
 use crate::tally::Reason;
 
 /// The keys wanted at one level of nesting.
@@ -44,18 +45,10 @@ impl Node {
         }
     }
 
-    /// The target of `key`. Several field names share a length ("system",
-    /// "action", "record", "status"), so the first and last bytes are
-    /// compared before the whole key.
+    /// The target of `key`.
     #[inline]
     fn find(&self, key: &[u8]) -> Option<&Target> {
-        let (first, last) = (key.first()?, key.last()?);
-        self.keys
-            .iter()
-            .find(|(k, _)| {
-                k.len() == key.len() && k[0] == *first && k[k.len() - 1] == *last && **k == *key
-            })
-            .map(|(_, t)| t)
+        self.keys.iter().find(|(k, _)| same(k, key)).map(|(_, t)| t)
     }
 }
 
