@@ -185,6 +185,25 @@ pub struct Batch {
     scratch: Scratch,
 }
 
+/// The first line of `bytes` (without its newline), the bytes after it,
+/// and whether the line holds a NUL byte. One search finds both, so the
+/// bytes are read once, while the line is in cache for the parser.
+#[inline]
+fn first_line(bytes: &[u8]) -> (&[u8], &[u8], bool) {
+    let mut has_nul = false;
+    let mut from = 0;
+    loop {
+        match memchr::memchr2(b'\n', 0, &bytes[from..]) {
+            Some(n) if bytes[from + n] == 0 => {
+                has_nul = true;
+                from += n + 1;
+            }
+            Some(n) => return (&bytes[..from + n], &bytes[from + n + 1..], has_nul),
+            None => return (bytes, &[], has_nul),
+        }
+    }
+}
+
 impl Batch {
     /// An empty batch.
     pub fn new() -> Batch {
@@ -196,18 +215,15 @@ impl Batch {
 
     /// Parses whole lines (the last may lack its newline) into events.
     pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
-        let has_nul = memchr::memchr(0, bytes).is_some();
         let mut rest = bytes;
         while !rest.is_empty() {
-            let (line, next) = match memchr::memchr(b'\n', rest) {
-                Some(n) => (&rest[..n], &rest[n + 1..]),
-                None => (rest, &b""[..]),
-            };
+            let (line, next, has_nul) = first_line(rest);
             rest = next;
             self.add_line(line, has_nul, parser, rules, file);
         }
     }
 
+    /// `has_nul`: the line holds a NUL byte.
     #[inline]
     fn add_line(&mut self, line: &[u8], has_nul: bool, parser: &Parser, rules: &Rules, file: u16) {
         self.counts.lines += 1;
@@ -223,7 +239,7 @@ impl Batch {
             self.counts.blank += 1;
             return;
         }
-        if has_nul && memchr::memchr(0, line).is_some() {
+        if has_nul {
             return self.reject(line, Reason::NulByte, file);
         }
         let mut raw = Raw::default();
@@ -466,6 +482,28 @@ fn push_prefix(ip: &[u8], bits: u8, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use crate::format::Format;
+
+    #[test]
+    fn first_line_finds_the_newline_and_any_nul_in_one_pass() {
+        let text = b"a\x00b\x00\ncd\n\x00\nlast";
+        let mut rest = &text[..];
+        let mut lines = Vec::new();
+        while !rest.is_empty() {
+            let (line, next, nul) = first_line(rest);
+            lines.push((line, nul));
+            rest = next;
+        }
+        assert_eq!(
+            lines,
+            [
+                (&b"a\x00b\x00"[..], true),
+                (&b"cd"[..], false),
+                (&b"\x00"[..], true),
+                (&b"last"[..], false)
+            ]
+        );
+        assert_eq!(first_line(b"x\x00"), (&b"x\x00"[..], &b""[..], true));
+    }
 
     fn batch_of(config: &Config, text: &str) -> Batch {
         let rules = Rules::new(config).unwrap();
