@@ -279,7 +279,7 @@ struct Memo {
     /// Distinct records of each system.
     record_space: std::sync::Mutex<hashbrown::HashMap<u8, u64>>,
     /// Each identity's coordinated-group keys.
-    group_keys: std::sync::OnceLock<Vec<Vec<String>>>,
+    group_keys: std::sync::OnceLock<Vec<Vec<watch::GroupKey>>>,
 }
 
 /// Runs every enabled rule and keeps what [`redetect`] reuses.

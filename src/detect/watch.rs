@@ -294,20 +294,48 @@ pub fn watched_index(tables: &Tables, watchlist: &Watchlist) -> HashMap<Record, 
     index
 }
 
+/// What the identities of a coordinated group share: typed, so that
+/// grouping compares numbers; the text is made once per group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupKey {
+    /// A watchlist campaign.
+    Campaign(String),
+    /// An IPv4 /24: its first three octets.
+    Net24([u8; 3]),
+    /// A user agent: its symbol in `Tables::agents`.
+    Agent(Sym),
+}
+
+impl GroupKey {
+    /// The key as findings name it.
+    pub fn name(&self, tables: &Tables) -> String {
+        match self {
+            GroupKey::Campaign(c) => format!("campaign {c}"),
+            GroupKey::Net24([a, b, c]) => format!("ip {a}.{b}.{c}.0/24"),
+            GroupKey::Agent(sym) => format!("user agent {}", tables.agents.text(*sym)),
+        }
+    }
+}
+
 /// The coordinated-group keys of every identity (campaign, ip /24s and user
 /// agents of its reads). They do not depend on thresholds, so a sweep
 /// computes them once.
-pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> Vec<Vec<String>> {
+pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> Vec<Vec<GroupKey>> {
     let t = &scan.tables;
+    // Each ip's /24, parsed once.
+    let nets: Vec<Option<[u8; 3]>> = (0..t.ips.len() as Sym)
+        .into_par_iter()
+        .map(|ip| net24(t.ips.get(ip)))
+        .collect();
     profiles
         .par_iter()
         .map(|p| {
             let events = &scan.events[p.range.clone()];
             let name = t.identities.text(events[0].identity);
-            let mut keys: Vec<String> = Vec::new();
+            let mut keys: Vec<GroupKey> = Vec::new();
             if let Some(campaign) = watchlist.campaigns.get(name.as_ref()) {
                 if !campaign.campaign.is_empty() {
-                    keys.push(format!("campaign {}", campaign.campaign));
+                    keys.push(GroupKey::Campaign(campaign.campaign.clone()));
                 }
             }
             let mut clients: Vec<Sym> = events
@@ -318,12 +346,12 @@ pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> V
             clients.sort_unstable();
             clients.dedup();
             for cl in clients {
-                let (ip, agent, _) = t.client_parts(cl);
-                if let Some(prefix) = ip_prefix24(ip) {
-                    keys.push(format!("ip {prefix}.0/24"));
+                let client = t.client(cl);
+                if let Some(net) = nets[client.ip as usize] {
+                    keys.push(GroupKey::Net24(net));
                 }
-                if !agent.is_empty() {
-                    keys.push(format!("user agent {}", String::from_utf8_lossy(agent)));
+                if !t.agents.get(client.agent).is_empty() {
+                    keys.push(GroupKey::Agent(client.agent));
                 }
             }
             keys.sort();
@@ -342,7 +370,7 @@ pub fn detect_coordinated<'a>(
     watchlist: &Watchlist,
     profiles: &[Profile],
     rules_of: &(dyn Fn(&str) -> &'a Rules + Sync),
-    keys: &std::sync::OnceLock<Vec<Vec<String>>>,
+    keys: &std::sync::OnceLock<Vec<Vec<GroupKey>>>,
     out: &mut Vec<Finding>,
 ) {
     let base = rules_of("");
@@ -361,18 +389,31 @@ pub fn detect_coordinated<'a>(
         .collect();
     let keys = keys.get_or_init(|| group_keys(scan, watchlist, profiles));
     // Groups: key -> members (profile indices), members under the limits only.
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_key: HashMap<&GroupKey, Vec<usize>> = HashMap::new();
     for (i, p) in profiles.iter().enumerate() {
         if p.bulk_fired || !rules_of(&names[i]).coordinated.enabled {
             continue;
         }
         for k in &keys[i] {
-            groups.entry(k.as_str()).or_default().push(i);
+            by_key.entry(k).or_default().push(i);
         }
     }
+    // Named as findings show them, in name order (keys that print alike,
+    // such as agents differing only in invalid UTF-8, are one group).
+    let mut named: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (key, members) in by_key {
+        named.entry(key.name(t)).or_default().extend(members);
+    }
     // Each group is scanned on its own (in parallel); the findings are
-    // gathered in key order, so the result does not depend on threads.
-    let groups: Vec<(&str, Vec<usize>)> = groups.into_iter().collect();
+    // gathered in name order, so the result does not depend on threads.
+    let groups: Vec<(String, Vec<usize>)> = named
+        .into_iter()
+        .map(|(name, mut members)| {
+            members.sort_unstable();
+            members.dedup();
+            (name, members)
+        })
+        .collect();
     let per_group: Vec<Vec<(usize, Finding)>> = groups
         .par_iter()
         .map(|(key, members)| {
@@ -486,11 +527,11 @@ pub fn detect_coordinated<'a>(
     }
 }
 
-fn ip_prefix24(ip: &[u8]) -> Option<String> {
-    let s = std::str::from_utf8(ip).ok()?;
-    let v4: std::net::Ipv4Addr = s.parse().ok()?;
-    let o = v4.octets();
-    Some(format!("{}.{}.{}", o[0], o[1], o[2]))
+/// The /24 of an IPv4 address.
+fn net24(ip: &[u8]) -> Option<[u8; 3]> {
+    let v4: std::net::Ipv4Addr = std::str::from_utf8(ip).ok()?.parse().ok()?;
+    let [a, b, c, _] = v4.octets();
+    Some([a, b, c])
 }
 
 #[cfg(test)]
