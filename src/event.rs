@@ -218,36 +218,23 @@ impl Tables {
             self.index_clients();
         }
         let hash = self.hasher.hash_one((ip, agent, session));
-        let Tables {
-            ips,
-            agents,
-            sessions,
-            clients,
-            client_index,
-            hasher,
-            ..
-        } = self;
-        let same = |c: &Client, ip: &[u8], agent: &[u8], session: &[u8]| {
-            same(ips.get(c.ip), ip)
-                && same(agents.get(c.agent), agent)
-                && same(sessions.get(c.session), session)
-        };
-        if let Some(&c) =
-            client_index.find(hash, |&c| same(&clients[c as usize], ip, agent, session))
-        {
+        let found = self.client_index.find(hash, |&c| {
+            let c = self.clients[c as usize];
+            same(self.ips.get(c.ip), ip)
+                && same(self.agents.get(c.agent), agent)
+                && same(self.sessions.get(c.session), session)
+        });
+        if let Some(&c) = found {
             return c;
         }
-        let sym = clients.len() as Sym;
-        clients.push(Client {
-            ip: ips.intern(ip),
-            agent: agents.intern(agent),
-            session: sessions.intern(session),
-        });
-        client_index.insert_unique(hash, sym, |&o| {
-            let o = clients[o as usize];
-            hasher.hash_one((ips.get(o.ip), agents.get(o.agent), sessions.get(o.session)))
-        });
-        sym
+        let client = Client {
+            ip: self.ips.intern(ip),
+            agent: self.agents.intern(agent),
+            session: self.sessions.intern(session),
+        };
+        self.clients.push(client);
+        self.index_clients();
+        self.clients.len() as Sym - 1
     }
 
     /// Merges `locals` in order into one set of tables, in parallel, and
@@ -325,8 +312,8 @@ impl Tables {
         (out, maps)
     }
 
-    /// Indexes the clients that `merge` left unindexed.
-    #[cold]
+    /// Indexes the clients not indexed yet: the one just added, or all
+    /// that `merge` left unindexed.
     fn index_clients(&mut self) {
         let Tables {
             ips,
