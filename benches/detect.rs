@@ -5,7 +5,8 @@ mod common;
 
 use common::{generated, Param};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use scrapewatch::detect::{self, RULES};
+use scrapewatch::detect;
+use scrapewatch::finding::RuleId;
 use scrapewatch::generate::OutFormat;
 use scrapewatch::input::Input;
 use scrapewatch::scan::{scan, Options};
@@ -27,10 +28,10 @@ fn families(c: &mut Criterion) {
     group.throughput(Throughput::Elements(scanned.events.len() as u64));
     for family in ["bulk-read", "rate", "watchlist", "all"] {
         // Only this family's rules enabled.
-        let off: Vec<String> = RULES
+        let off: Vec<String> = RuleId::ALL
             .iter()
-            .filter(|r| family != "all" && r.1 != family)
-            .map(|r| format!("rules.{}.enabled=false", r.0))
+            .filter(|r| family != "all" && r.family().name() != family)
+            .map(|r| format!("rules.{}.enabled=false", r.name()))
             .collect();
         let config = Config::load(None, &off).unwrap();
         let id = Param {

@@ -96,7 +96,10 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
     let mut suppressed: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for f in findings {
         if f.suppressed {
-            suppressed.entry(&f.identity).or_default().insert(&f.rule);
+            suppressed
+                .entry(&f.identity)
+                .or_default()
+                .insert(f.rule.name());
         } else {
             active.entry(&f.identity).or_default().push(f);
         }
@@ -108,7 +111,7 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
                 .get(l.identity.as_str())
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            let rules: BTreeSet<&str> = fs.iter().map(|f| f.rule.as_str()).collect();
+            let rules: BTreeSet<&str> = fs.iter().map(|f| f.rule.name()).collect();
             let start = crate::time::parse(l.start.as_bytes(), 0).unwrap_or(i64::MIN);
             let end = crate::time::parse(l.end.as_bytes(), 0).unwrap_or(i64::MAX);
             let relevant = fs.iter().filter(|f| f.end_ms >= start && f.start_ms <= end);
@@ -116,7 +119,9 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
             Outcome {
                 flagged: !fs.is_empty(),
                 caught_by_family: !l.trap
-                    && fs.iter().any(|f| Some(&f.family) == l.family.as_ref()),
+                    && fs
+                        .iter()
+                        .any(|f| Some(f.family.name()) == l.family.as_deref()),
                 rules: rules.into_iter().map(String::from).collect(),
                 suppressed_rules: suppressed
                     .get(l.identity.as_str())
@@ -153,7 +158,7 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
             trap: traps.get(id).map(|t| t.to_string()),
             rules: active[id]
                 .iter()
-                .map(|f| f.rule.clone())
+                .map(|f| f.rule.name().to_string())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
@@ -277,10 +282,9 @@ mod tests {
         }
     }
 
-    fn finding(id: &str, rule: &str, family: &str, start_min: i64, suppressed: bool) -> Finding {
+    fn finding(id: &str, rule: &str, start_min: i64, suppressed: bool) -> Finding {
         let t0 = crate::time::parse(b"2025-06-01T10:00:00Z", 0).unwrap();
         Finding {
-            family: family.into(),
             suppressed,
             start_ms: t0 + start_min * 60_000,
             end_ms: t0 + (start_min + 5) * 60_000,
@@ -301,12 +305,12 @@ mod tests {
             label("u", true, None),
         ];
         let findings = vec![
-            finding("a", "sequential-read", "bulk-read", 15, false),
-            finding("a", "regularity", "rate", 30, false),
-            finding("b", "embargo", "watchlist", 0, false),
-            finding("t", "rate-absolute", "rate", 0, false),
-            finding("u", "sequential-read", "bulk-read", 0, true),
-            finding("x", "off-hours", "rate", 0, false),
+            finding("a", "sequential-read", 15, false),
+            finding("a", "regularity", 30, false),
+            finding("b", "embargo", 0, false),
+            finding("t", "rate-absolute", 0, false),
+            finding("u", "sequential-read", 0, true),
+            finding("x", "off-hours", 0, false),
         ];
         let s = score(&labels, &findings);
         assert_eq!(s.true_positives, 2);

@@ -10,7 +10,7 @@
 use crate::config::Rules;
 use crate::detect::{self, rate, Ctx, Detection};
 use crate::event::{Action, Event};
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, Finding, RuleId};
 use crate::scan::Scan;
 use crate::summary::group;
 use crate::watchlist::Watchlist;
@@ -89,22 +89,23 @@ fn probe(rules: &Rules) -> Rules {
 /// The configured threshold a probe finding is compared with, and whether
 /// lower observed values are worse.
 fn configured(f: &Finding, rules: &Rules) -> f64 {
-    let m = &f.evidence.measure;
-    let w = |secs: i64| m.ends_with(&format!(" {}", detect::window_name(secs)));
-    match f.rule.as_str() {
-        "sequential-read" => rules.sequential_read.min_run as f64,
-        "paged-search" => rules.paged_search.min_pages as f64,
-        "distinct-volume" if w(rules.distinct_volume.window) => {
+    // The window is a typed field of the evidence: the threshold that
+    // applies is found by it, not by reading the measure's words.
+    let w = |secs: i64| f.evidence.window_secs == Some(secs);
+    match f.rule {
+        RuleId::SequentialRead => rules.sequential_read.min_run as f64,
+        RuleId::PagedSearch => rules.paged_search.min_pages as f64,
+        RuleId::DistinctVolume if w(rules.distinct_volume.window) => {
             rules.distinct_volume.max_records as f64
         }
-        "distinct-volume" => rules.distinct_volume.long_max_records as f64,
-        "export-volume" => rules.export_volume.max_rows as f64,
-        "byte-volume" => rules.byte_volume.max_bytes as f64,
-        "rate-absolute" if w(60) => rules.rate_absolute.per_minute as f64,
-        "rate-absolute" if w(3600) => rules.rate_absolute.per_hour as f64,
-        "rate-absolute" => rules.rate_absolute.per_day as f64,
-        "off-hours" => rules.off_hours.min_events as f64,
-        "shared-credential" => rules.shared_credential.max_ips as f64,
+        RuleId::DistinctVolume => rules.distinct_volume.long_max_records as f64,
+        RuleId::ExportVolume => rules.export_volume.max_rows as f64,
+        RuleId::ByteVolume => rules.byte_volume.max_bytes as f64,
+        RuleId::RateAbsolute if w(60) => rules.rate_absolute.per_minute as f64,
+        RuleId::RateAbsolute if w(3600) => rules.rate_absolute.per_hour as f64,
+        RuleId::RateAbsolute => rules.rate_absolute.per_day as f64,
+        RuleId::OffHours => rules.off_hours.min_events as f64,
+        RuleId::SharedCredential => rules.shared_credential.max_ips as f64,
         _ => 0.0,
     }
 }
@@ -175,7 +176,7 @@ pub fn explain(
     detect::watch::detect(events, &ctx, &mut peaks);
 
     let mut verdicts = Vec::new();
-    for (rule, family, _) in detect::RULES {
+    for &rule in RuleId::ALL {
         let mine: Vec<&Finding> = detection
             .findings
             .iter()
@@ -184,8 +185,8 @@ pub fn explain(
         let fired = mine.iter().filter(|f| !f.suppressed).count();
         let suppressed = mine.iter().any(|f| f.suppressed);
         let mut v = Verdict {
-            rule: rule.to_string(),
-            family: family.to_string(),
+            rule: rule.name().to_string(),
+            family: rule.family().name().to_string(),
             fired,
             suppressed,
             measure: String::new(),
@@ -195,7 +196,7 @@ pub fn explain(
             note: String::new(),
         };
         match rule {
-            "rate-baseline" => {
+            RuleId::RateBaseline => {
                 let counted: Vec<Event> = events.iter().copied().filter(rate::counts).collect();
                 let c = &rules.rate_baseline;
                 match rate::baseline(&counted, c.min_history) {
@@ -218,7 +219,7 @@ pub fn explain(
                     None => v.note = format!("needs {} active hours of history", c.min_history),
                 }
             }
-            "rate-peer" | "coordinated" => {
+            RuleId::RatePeer | RuleId::Coordinated => {
                 v.note = "compares identities: see the scan's findings".into();
                 if let Some(f) = mine.first() {
                     v.measure = f.evidence.measure.clone();
@@ -240,13 +241,13 @@ pub fn explain(
                 if let Some((f, threshold)) = worst {
                     v.measure = f.evidence.measure.clone();
                     v.window = Some((f.start.clone(), f.end.clone()));
-                    if rule == "regularity" {
+                    if rule == RuleId::Regularity {
                         // The probe's observed value is 1000 / cv.
                         v.measure = "lowest variation of gaps over a stretch".into();
                         v.observed = Some(1000.0 / f.evidence.observed);
                         v.threshold = Some(rules.regularity.max_cv);
                         v.note = "lower is more machine-like; fires below the threshold".into();
-                    } else if rule == "shared-credential" {
+                    } else if rule == RuleId::SharedCredential {
                         let ips = f.evidence.counts.get("ips").copied().unwrap_or(0);
                         let ags = f.evidence.counts.get("user_agents").copied().unwrap_or(0);
                         v.observed = Some(ips as f64);
@@ -259,9 +260,9 @@ pub fn explain(
                         v.observed = Some(f.evidence.observed);
                         v.threshold = Some(threshold);
                     }
-                } else if rule == "off-hours" {
+                } else if rule == RuleId::OffHours {
                     v.note = "no unusual hours, or too few active days to know".into();
-                } else if rule == "regularity" {
+                } else if rule == RuleId::Regularity {
                     v.note = format!(
                         "needs {} requests without a gap over {}",
                         rules.regularity.min_events,

@@ -2,11 +2,313 @@
 //! check it against the raw lines. Findings have a total order, overlapping
 //! findings of one rule and identity merge, and identities are ranked by
 //! combined risk.
+//!
+//! Everything another stage needs is a typed field: the rule is a
+//! [`RuleId`], the evidence names its window, system, record range,
+//! clients and group as fields, and the [`Message`] keeps every value that
+//! names a person or a machine (an account, an ip, a network, a record id)
+//! as a typed [`Part`]. Messages are rendered at the output edge and never
+//! parsed back; the pseudonymiser replaces typed values, never words.
 
 use crate::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// The three detector families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Family {
+    /// Bulk sequential reads.
+    #[serde(rename = "bulk-read")]
+    BulkRead,
+    /// Unusual query rates.
+    #[serde(rename = "rate")]
+    Rate,
+    /// Campaign-linked and unauthorised access.
+    #[serde(rename = "watchlist")]
+    Watchlist,
+}
+
+impl Family {
+    /// The family's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::BulkRead => "bulk-read",
+            Family::Rate => "rate",
+            Family::Watchlist => "watchlist",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! rules {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $family:ident, $severity:ident;)*) => {
+        /// Every rule, with its name, family and default severity in one
+        /// table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl RuleId {
+            /// Every rule, in table order.
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant),*];
+
+            /// The rule's stable name, as configs and outputs write it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => $name,)*
+                }
+            }
+
+            /// The rule's family.
+            pub fn family(self) -> Family {
+                match self {
+                    $(RuleId::$variant => Family::$family,)*
+                }
+            }
+
+            /// The rule's severity.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(RuleId::$variant => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    /// Reads of record ids in order, with small gaps.
+    SequentialRead = "sequential-read", BulkRead, High;
+    /// Consecutive pages of search results.
+    PagedSearch = "paged-search", BulkRead, High;
+    /// Many distinct records in a window.
+    DistinctVolume = "distinct-volume", BulkRead, Medium;
+    /// Rows exported in a window.
+    ExportVolume = "export-volume", BulkRead, High;
+    /// Bytes served in a window.
+    ByteVolume = "byte-volume", BulkRead, Medium;
+    /// Requests in a window against an absolute limit.
+    RateAbsolute = "rate-absolute", Rate, Medium;
+    /// Requests in an hour against the identity's own history.
+    RateBaseline = "rate-baseline", Rate, Medium;
+    /// The busiest hour against the peer group's.
+    RatePeer = "rate-peer", Rate, Medium;
+    /// Machine-like regular pacing.
+    Regularity = "regularity", Rate, Medium;
+    /// Activity at hours the identity does not use.
+    OffHours = "off-hours", Rate, Medium;
+    /// A campaign account reading before its embargo ends.
+    Embargo = "embargo", Watchlist, High;
+    /// Any use of a revoked account.
+    Revoked = "revoked", Watchlist, Critical;
+    /// One credential from many ips or user agents at once.
+    SharedCredential = "shared-credential", Watchlist, High;
+    /// A watched record opened by someone not allowed.
+    WatchedRecord = "watched-record", Watchlist, High;
+    /// Identities that share something and together read too much.
+    Coordinated = "coordinated", Watchlist, High;
+}
+
+impl RuleId {
+    /// The rule named `name`.
+    pub fn from_name(name: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RuleId, D::Error> {
+        let name = String::deserialize(d)?;
+        RuleId::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule {name:?}")))
+    }
+}
+
+/// What kind of value a message or evidence field names, so that the
+/// pseudonymiser knows what to replace and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// An account or identity name.
+    Account,
+    /// An ip address.
+    Ip,
+    /// A network prefix such as `198.51.100.0/24`.
+    Network,
+    /// A record id.
+    Record,
+}
+
+impl Kind {
+    /// The short word pseudonyms of this kind start with.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Account => "id",
+            Kind::Ip => "ip",
+            Kind::Network => "net",
+            Kind::Record => "rec",
+        }
+    }
+}
+
+/// One piece of a [`Message`]: plain words, or a typed value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Part {
+    /// Words with no personal or machine-identifying value in them.
+    Text(String),
+    /// A value that names someone or something, of a kind.
+    Value(Kind, String),
+}
+
+impl Part {
+    /// An account (or identity) name.
+    pub fn account(s: impl Into<String>) -> Part {
+        Part::Value(Kind::Account, s.into())
+    }
+
+    /// An ip address.
+    pub fn ip(s: impl Into<String>) -> Part {
+        Part::Value(Kind::Ip, s.into())
+    }
+
+    /// A network prefix.
+    pub fn network(s: impl Into<String>) -> Part {
+        Part::Value(Kind::Network, s.into())
+    }
+
+    /// A record id.
+    pub fn record(s: impl Into<String>) -> Part {
+        Part::Value(Kind::Record, s.into())
+    }
+}
+
+impl From<&str> for Part {
+    fn from(s: &str) -> Part {
+        Part::Text(s.to_string())
+    }
+}
+
+impl From<String> for Part {
+    fn from(s: String) -> Part {
+        Part::Text(s)
+    }
+}
+
+impl From<&String> for Part {
+    fn from(s: &String) -> Part {
+        Part::Text(s.clone())
+    }
+}
+
+/// One sentence a person can check, kept as parts until it is written.
+/// It serialises as the rendered sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message(Vec<Part>);
+
+/// Builds a [`Message`] from parts: strings are text, [`Part`]s keep their
+/// kind.
+#[macro_export]
+macro_rules! message {
+    ($($part:expr),* $(,)?) => {
+        $crate::finding::Message::from_parts(vec![$($crate::finding::Part::from($part)),*])
+    };
+}
+
+impl Message {
+    /// A message of `parts`.
+    pub fn from_parts(parts: Vec<Part>) -> Message {
+        Message(parts)
+    }
+
+    /// The parts, in order.
+    pub fn parts(&self) -> &[Part] {
+        &self.0
+    }
+
+    /// Appends a part.
+    pub fn push(&mut self, part: impl Into<Part>) {
+        self.0.push(part.into());
+    }
+
+    /// The sentence.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for p in &self.0 {
+            match p {
+                Part::Text(s) | Part::Value(_, s) => out.push_str(s),
+            }
+        }
+        out
+    }
+
+    /// Replaces every typed value with `f(kind, value)`.
+    pub fn map_values(&mut self, f: impl Fn(Kind, &str) -> String) {
+        for p in &mut self.0 {
+            if let Part::Value(kind, v) = p {
+                *v = f(*kind, v);
+            }
+        }
+    }
+
+    /// The typed values, in order.
+    pub fn values(&self) -> impl Iterator<Item = (Kind, &str)> {
+        self.0.iter().filter_map(|p| match p {
+            Part::Value(k, v) => Some((*k, v.as_str())),
+            Part::Text(_) => None,
+        })
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Message {
+        Message(vec![Part::from(s)])
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.0 {
+            match p {
+                Part::Text(s) | Part::Value(_, s) => f.write_str(s)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    /// A message read back from an output is plain text: its values'
+    /// kinds are not written.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Message, D::Error> {
+        Ok(Message(vec![Part::Text(String::deserialize(d)?)]))
+    }
+}
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -57,30 +359,99 @@ pub struct RecordRange {
     pub last: String,
 }
 
-/// What a person checks a finding against.
+/// Where a share of an identity's requests came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCount {
+    /// The ip address as written.
+    pub ip: String,
+    /// The user agent.
+    pub user_agent: String,
+    /// Events from this client.
+    pub events: u64,
+}
+
+/// What the identities of a coordinated group share.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Shared {
+    /// A watchlist campaign.
+    Campaign(String),
+    /// A network prefix, such as `198.51.100.0/24`.
+    Network(String),
+    /// A user agent.
+    UserAgent(String),
+}
+
+impl Shared {
+    /// The message part naming it.
+    pub fn parts(&self) -> [Part; 2] {
+        match self {
+            Shared::Campaign(c) => [Part::from("campaign "), Part::from(c)],
+            Shared::Network(n) => [Part::from("ip "), Part::network(n)],
+            Shared::UserAgent(a) => [Part::from("user agent "), Part::from(a)],
+        }
+    }
+}
+
+/// What a person checks a finding against. Every value another stage
+/// needs is a field of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// What was measured, e.g. "distinct records in 1h".
     pub measure: String,
+    /// The window the measure is taken over, in seconds, where it has one.
+    #[serde(default)]
+    pub window_secs: Option<i64>,
     /// The observed value.
     pub observed: f64,
     /// The threshold it crossed.
     pub threshold: f64,
+    /// The system the rule measured, where it measured one.
+    #[serde(default)]
+    pub system: Option<String>,
     /// Records read, where the rule is about records.
     pub records: Option<RecordRange>,
-    /// Further counts (distinct ips, pages, rows...).
+    /// Further counts (distinct ips, pages, rows...), by fixed names.
     pub counts: BTreeMap<String, u64>,
+    /// Where the requests came from, where the rule names clients.
+    #[serde(default)]
+    pub clients: Vec<ClientCount>,
+    /// What a coordinated group shares.
+    #[serde(default)]
+    pub shared: Option<Shared>,
+    /// Accounts and roles allowed to read a watched record.
+    #[serde(default)]
+    pub allowed: Vec<String>,
     /// Up to five raw lines as `file:line`.
     pub samples: Vec<String>,
+}
+
+impl Evidence {
+    /// Evidence of a measure against a threshold, with nothing else yet.
+    pub fn new(measure: String, observed: f64, threshold: f64) -> Evidence {
+        Evidence {
+            measure,
+            window_secs: None,
+            observed,
+            threshold,
+            system: None,
+            records: None,
+            counts: BTreeMap::new(),
+            clients: Vec::new(),
+            shared: None,
+            allowed: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
 }
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable rule id, e.g. `sequential-read`.
-    pub rule: String,
-    /// `bulk-read`, `rate` or `watchlist`.
-    pub family: String,
+    /// The rule, written by its stable name, e.g. `sequential-read`.
+    pub rule: RuleId,
+    /// Its family: `bulk-read`, `rate` or `watchlist`.
+    pub family: Family,
     /// Severity.
     pub severity: Severity,
     /// 0-100.
@@ -94,7 +465,7 @@ pub struct Finding {
     /// Events of the identity in `[start, end]`.
     pub events: u64,
     /// One sentence a person can check.
-    pub message: String,
+    pub message: Message,
     /// The evidence.
     pub evidence: Evidence,
     /// The identity is allow-listed: kept, counted, shown with
@@ -131,10 +502,10 @@ pub fn cmp_within(a: &Finding, b: &Finding) -> Ordering {
     b.score
         .cmp(&a.score)
         .then(b.severity.cmp(&a.severity))
-        .then(a.rule.cmp(&b.rule))
+        .then(a.rule.name().cmp(b.rule.name()))
         .then(a.start_ms.cmp(&b.start_ms))
         .then(a.end_ms.cmp(&b.end_ms))
-        .then(a.message.cmp(&b.message))
+        .then_with(|| a.message.render().cmp(&b.message.render()))
 }
 
 /// Ranks identities by combined risk and orders every finding: a total
@@ -142,9 +513,9 @@ pub fn cmp_within(a: &Finding, b: &Finding) -> Ordering {
 /// score, then the sum of each rule's best score (so many rules outrank one
 /// rule repeated), then the name.
 pub fn rank(findings: &mut [Finding]) {
-    let mut best: BTreeMap<(&str, &str), u8> = BTreeMap::new();
+    let mut best: BTreeMap<(&str, RuleId), u8> = BTreeMap::new();
     for f in findings.iter().filter(|f| !f.suppressed) {
-        let b = best.entry((&f.identity, &f.rule)).or_default();
+        let b = best.entry((&f.identity, f.rule)).or_default();
         *b = (*b).max(f.score);
     }
     let mut risk: BTreeMap<String, (u8, u64)> = BTreeMap::new();
@@ -182,24 +553,18 @@ pub(crate) mod testing {
 
     /// A bare finding for tests of ranking and scoring.
     pub fn finding(identity: &str, rule: &str, score: u8) -> Finding {
+        let rule = RuleId::from_name(rule).expect("a rule name");
         Finding {
-            rule: rule.into(),
-            family: String::new(),
+            rule,
+            family: rule.family(),
             severity: Severity::High,
             score,
             identity: identity.into(),
             start: String::new(),
             end: String::new(),
             events: 1,
-            message: String::new(),
-            evidence: Evidence {
-                measure: String::new(),
-                observed: 0.0,
-                threshold: 0.0,
-                records: None,
-                counts: BTreeMap::new(),
-                samples: vec![],
-            },
+            message: Message::default(),
+            evidence: Evidence::new(String::new(), 0.0, 0.0),
             suppressed: false,
             start_ms: 0,
             end_ms: 0,

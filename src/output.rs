@@ -1,8 +1,7 @@
 //! Writers: findings as a table for people, JSON lines or CSV for machines,
 //! and the pseudonymiser that every output passes through when asked.
 
-use crate::finding::{Finding, Severity};
-use std::collections::BTreeMap;
+use crate::finding::{Finding, Kind, Severity, Shared};
 use std::io::{self, Write};
 
 /// Output formats of findings.
@@ -107,8 +106,8 @@ fn csv(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     )?;
     for f in findings {
         let cells = [
-            f.rule.clone(),
-            f.family.clone(),
+            f.rule.name().to_string(),
+            f.family.name().to_string(),
             f.severity.name().to_string(),
             f.score.to_string(),
             f.identity.clone(),
@@ -118,7 +117,7 @@ fn csv(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
             f.evidence.observed.to_string(),
             f.evidence.threshold.to_string(),
             f.suppressed.to_string(),
-            f.message.clone(),
+            f.message.render(),
             f.evidence.samples.join(" "),
         ];
         let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
@@ -142,94 +141,65 @@ impl Pseudonymizer {
         }
     }
 
-    /// The pseudonym of `value` of a kind (`id`, `ip`, `rec`).
-    pub fn name(&self, kind: &str, value: &str) -> String {
+    /// The pseudonym of `value` of a kind.
+    pub fn name(&self, kind: Kind, value: &str) -> String {
         let mut h = blake3::Hasher::new_keyed(&self.key);
-        h.update(kind.as_bytes());
+        h.update(kind.prefix().as_bytes());
         h.update(&[0]);
         h.update(value.as_bytes());
         let hex = h.finalize().to_hex();
-        format!("{kind}-{}", &hex[..12])
+        format!("{}-{}", kind.prefix(), &hex[..12])
     }
 
-    /// Replaces identities, ips and record ids in a finding.
+    /// Replaces every typed value of a finding that names a person or a
+    /// machine: the identity, the message's values, the record range,
+    /// clients' ips, a shared network and allowed accounts. Nothing is
+    /// found by reading words: each value is a field of its own.
     pub fn finding(&self, f: &mut Finding) {
-        let mut swaps: BTreeMap<String, String> = BTreeMap::new();
-        swaps.insert(f.identity.clone(), self.name("id", &f.identity));
-        if let Some(r) = &mut f.evidence.records {
-            for v in [&mut r.first, &mut r.last] {
-                let p = self.name("rec", v);
-                swaps.insert(v.clone(), p.clone());
-                *v = p;
-            }
+        f.identity = self.name(Kind::Account, &f.identity);
+        f.message.map_values(|kind, v| self.name(kind, v));
+        let e = &mut f.evidence;
+        if let Some(r) = &mut e.records {
+            r.first = self.name(Kind::Record, &r.first);
+            r.last = self.name(Kind::Record, &r.last);
         }
-        let counts = std::mem::take(&mut f.evidence.counts);
-        for (k, v) in counts {
-            // Keys like "from 1.2.3.4 curl/8" name an ip.
-            let key = match k.strip_prefix("from ") {
-                Some(rest) => {
-                    let ip = rest.split(' ').next().unwrap_or_default().to_string();
-                    let p = self.name("ip", &ip);
-                    swaps.insert(ip.clone(), p.clone());
-                    format!("from {p}")
-                }
-                None => k,
-            };
-            f.evidence.counts.insert(key, v);
+        for c in &mut e.clients {
+            c.ip = self.name(Kind::Ip, &c.ip);
         }
-        f.identity = self.name("id", &f.identity);
-        f.message = replace_tokens(&f.message, &swaps);
+        if let Some(Shared::Network(n)) = &mut e.shared {
+            *n = self.name(Kind::Network, n);
+        }
+        for a in &mut e.allowed {
+            *a = self.name(Kind::Account, a);
+        }
     }
-}
-
-/// Replaces values found in `swaps`: whole words first (identities may
-/// hold punctuation), then the parts of a word split at punctuation (a
-/// record range `12-40`, a list `a,b`).
-fn replace_tokens(text: &str, swaps: &BTreeMap<String, String>) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        if let Some(p) = swaps.get(word) {
-            out.push_str(p);
-            continue;
-        }
-        let mut part = String::new();
-        for c in word.chars() {
-            if matches!(c, ',' | '(' | ')' | ';' | '-' | ':') {
-                out.push_str(swaps.get(&part).map_or(part.as_str(), |p| p.as_str()));
-                part.clear();
-                out.push(c);
-            } else {
-                part.push(c);
-            }
-        }
-        out.push_str(swaps.get(&part).map_or(part.as_str(), |p| p.as_str()));
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Evidence, RecordRange};
+    use crate::finding::{ClientCount, Evidence, Part, RecordRange, RuleId};
+    use crate::message;
+    use std::collections::BTreeMap;
 
     fn finding() -> Finding {
         Finding {
-            rule: "sequential-read".into(),
-            family: "bulk-read".into(),
+            rule: RuleId::SequentialRead,
+            family: RuleId::SequentialRead.family(),
             severity: Severity::High,
             score: 80,
             identity: "camp-rowe-0".into(),
             start: "2025-06-03T19:00:00Z".into(),
             end: "2025-06-03T20:00:00Z".into(),
             events: 300,
-            message: "read 300 membership records in ascending id order 223456-224100 over 1h00m (limit 200)".into(),
+            message: message!(
+                "read 300 membership records in ascending id order ",
+                Part::record("223456"),
+                "-",
+                Part::record("224100"),
+                " over 1h00m (limit 200)"
+            ),
             evidence: Evidence {
-                measure: "records read in id order".into(),
-                observed: 300.0,
-                threshold: 200.0,
                 records: Some(RecordRange {
                     system: "membership".into(),
                     first: "223456".into(),
@@ -237,6 +207,7 @@ mod tests {
                 }),
                 counts: BTreeMap::new(),
                 samples: vec!["events.ndjson:12".into()],
+                ..Evidence::new("records read in id order".into(), 300.0, 200.0)
             },
             suppressed: false,
             start_ms: 0,
@@ -249,7 +220,7 @@ mod tests {
         let mut out = Vec::new();
         write(&mut out, &[finding()], OutputFormat::Json, false).unwrap();
         let back: Finding = serde_json::from_slice(&out).unwrap();
-        assert_eq!(back.message, finding().message);
+        assert_eq!(back.message.render(), finding().message.render());
         let mut f = finding();
         f.message = "read 1,300 records, \"quoted\"".into();
         let mut out = Vec::new();
@@ -258,26 +229,55 @@ mod tests {
         assert_eq!(text.lines().count(), 2);
         let cells = crate::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
         assert_eq!(cells.len(), 13);
-        assert_eq!(cells[11], f.message);
+        assert_eq!(cells[11], f.message.render());
     }
 
     #[test]
     fn pseudonyms_are_keyed_stable_and_replace_values() {
         let a = Pseudonymizer::new(b"key one");
         let b = Pseudonymizer::new(b"key two");
-        assert_eq!(a.name("id", "alice"), a.name("id", "alice"));
-        assert_ne!(a.name("id", "alice"), b.name("id", "alice"));
-        assert_ne!(a.name("id", "alice"), a.name("ip", "alice"));
+        let (id, ip) = (Kind::Account, Kind::Ip);
+        assert_eq!(a.name(id, "alice"), a.name(id, "alice"));
+        assert_ne!(a.name(id, "alice"), b.name(id, "alice"));
+        assert_ne!(a.name(id, "alice"), a.name(ip, "alice"));
         let mut f = finding();
         a.finding(&mut f);
+        let text = f.message.render();
         assert!(f.identity.starts_with("id-"));
         assert!(
-            !f.message.contains("223456") && !f.message.contains("224100"),
-            "{}",
-            f.message
+            !text.contains("223456") && !text.contains("224100"),
+            "{text}"
         );
-        assert!(f.message.contains("rec-"));
-        assert!(f.message.starts_with("read 300 membership records"));
+        assert!(text.contains("rec-"));
+        assert!(text.starts_with("read 300 membership records"));
         assert!(!serde_json::to_string(&f).unwrap().contains("camp-rowe"));
+    }
+
+    #[test]
+    fn pseudonyms_reach_every_typed_field() {
+        // Values a review found leaking: a coordinated group's network,
+        // a watched record's allowed accounts, a client's ip.
+        let p = Pseudonymizer::new(b"a key of sixteen bytes or more");
+        let mut f = finding();
+        f.rule = RuleId::Coordinated;
+        f.message = message!(
+            "one of 3 identities sharing ip ",
+            Part::network("198.51.100.0/24"),
+            "; allowed: ",
+            Part::account("carol"),
+        );
+        f.evidence.shared = Some(Shared::Network("198.51.100.0/24".into()));
+        f.evidence.allowed = vec!["carol".into()];
+        f.evidence.clients = vec![ClientCount {
+            ip: "203.0.113.9".into(),
+            user_agent: "curl/8".into(),
+            events: 4,
+        }];
+        p.finding(&mut f);
+        let json = serde_json::to_string(&f).unwrap();
+        for raw in ["198.51.100", "carol", "203.0.113.9", "223456", "camp-rowe"] {
+            assert!(!json.contains(raw), "{raw} in {json}");
+        }
+        assert!(json.contains("net-") && json.contains("ip-") && json.contains("id-"));
     }
 }

@@ -80,7 +80,7 @@ pub fn render(
     }
     let name = |real: &str| -> String {
         match options.pseudonymizer {
-            Some(p) => p.name("id", real),
+            Some(p) => p.name(crate::finding::Kind::Account, real),
             None => real.to_string(),
         }
     };
@@ -120,7 +120,7 @@ pub fn render(
             .filter(|f| f.identity == name(real))
             .collect();
         let best = mine.iter().map(|f| f.score).max().unwrap_or(0);
-        let mut rules: Vec<&str> = mine.iter().map(|f| f.rule.as_str()).collect();
+        let mut rules: Vec<&str> = mine.iter().map(|f| f.rule.name()).collect();
         rules.sort_unstable();
         rules.dedup();
         let _ = writeln!(
@@ -156,13 +156,13 @@ pub fn render(
                 h,
                 "<div class=\"finding\" data-rule=\"{rule}\"><span class=\"sev {sev}\">{sev} {score}</span> <b>{rule}</b> <span class=\"when\">{start} .. {end}</span>{sup}<p>{msg}</p>\
                  <p class=\"evidence\">observed {obs} against {thr} ({measure}); {events} events; lines: {samples}</p></div>",
-                rule = escape(&f.rule),
+                rule = escape(f.rule.name()),
                 sev = f.severity.name(),
                 score = f.score,
                 start = escape(&f.start),
                 end = escape(&f.end),
                 sup = if f.suppressed { " <span class=\"note\">suppressed: allow-listed</span>" } else { "" },
-                msg = escape(&f.message),
+                msg = escape(&f.message.render()),
                 obs = number(f.evidence.observed),
                 thr = number(f.evidence.threshold),
                 measure = escape(&f.evidence.measure),
@@ -491,7 +491,7 @@ fn clients_plot(scan: &Scan, events: &[Event], pseudonymizer: Option<&Pseudonymi
         .map(|&i| t.ips.text(i).into_owned())
         .unwrap_or_default();
     let first_ip = match pseudonymizer {
-        Some(p) => p.name("ip", &first_ip),
+        Some(p) => p.name(crate::finding::Kind::Ip, &first_ip),
         None => first_ip,
     };
     let caption = format!(

@@ -3,7 +3,8 @@
 
 use super::{episodes, window_name, Ctx};
 use crate::event::{Action, Event, Record};
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, Finding, Part, RuleId};
+use crate::message;
 use crate::scan::Scan;
 use crate::summary::group;
 use hashbrown::HashMap;
@@ -34,20 +35,21 @@ pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
             let slice = &events[ep.peak_start..ep.peak_end];
             let exports = slice.iter().filter(|e| e.action == Action::Export).count();
             let mut f = ctx.finding(
-                "export-volume",
+                RuleId::ExportVolume,
                 &events[ep.start..ep.end],
                 format!("rows exported in {}", window_name(c.window)),
                 ep.peak as f64,
                 c.max_rows as f64,
-                format!(
+                message!(format!(
                     "exported {} rows in {} exports within {} (limit {} rows in {})",
                     group(ep.peak),
                     exports,
                     duration(slice[slice.len() - 1].time - slice[0].time),
                     group(c.max_rows),
                     window_name(c.window)
-                ),
+                )),
             );
+            f.evidence.window_secs = Some(c.window);
             f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Export);
             f.evidence.counts.insert("exports".into(), exports as u64);
             out.push(f);
@@ -57,21 +59,23 @@ pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         let c = &r.byte_volume;
         for ep in episodes(events, c.window * 1000, c.max_bytes, |e| e.bytes as u64) {
             let slice = &events[ep.peak_start..ep.peak_end];
-            out.push(ctx.finding(
-                "byte-volume",
+            let mut f = ctx.finding(
+                RuleId::ByteVolume,
                 &events[ep.start..ep.end],
                 format!("bytes served in {}", window_name(c.window)),
                 ep.peak as f64,
                 c.max_bytes as f64,
-                format!(
+                message!(format!(
                     "was served {} bytes in {} requests within {} (limit {} in {})",
                     group(ep.peak),
                     group(slice.len() as u64),
                     duration(slice[slice.len() - 1].time - slice[0].time),
                     group(c.max_bytes),
                     window_name(c.window)
-                ),
-            ));
+                )),
+            );
+            f.evidence.window_secs = Some(c.window);
+            out.push(f);
         }
     }
 }
@@ -120,23 +124,34 @@ fn sequential_read(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         let span = slice[slice.len() - 1].time - slice[0].time;
         let system = ctx.system(run.system);
         let mut f = ctx.finding(
-            "sequential-read",
+            RuleId::SequentialRead,
             slice,
             "records read in id order".into(),
             run.len as f64,
             c.min_run as f64,
-            format!(
-                "read {} {} records in {} id order {}-{} over {} (limit {} in a run, gaps up to {})",
-                group(run.len),
-                system,
-                if run.dir < 0 { "descending" } else { "ascending" },
-                run.first_id,
-                run.last_id,
-                duration(span),
-                group(c.min_run),
-                c.max_gap
+            message!(
+                format!(
+                    "read {} {} records in {} id order ",
+                    group(run.len),
+                    system,
+                    if run.dir < 0 {
+                        "descending"
+                    } else {
+                        "ascending"
+                    },
+                ),
+                Part::record(run.first_id.to_string()),
+                "-",
+                Part::record(run.last_id.to_string()),
+                format!(
+                    " over {} (limit {} in a run, gaps up to {})",
+                    duration(span),
+                    group(c.min_run),
+                    c.max_gap
+                ),
             ),
         );
+        f.evidence.system = Some(system);
         f.evidence.records =
             Some(ctx.records(run.system, Record(run.first_id), Record(run.last_id)));
         f.evidence.samples = samples(slice, ctx, |e| e.system == run.system && is_read(e));
@@ -210,22 +225,24 @@ fn paged_search(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         }
         let slice = &events[start..=last];
         let (p0, p1) = (events[start].page, events[last].page);
+        let system = ctx.system(events[start].system);
         let mut f = ctx.finding(
-            "paged-search",
+            RuleId::PagedSearch,
             slice,
             "consecutive result pages".into(),
             len as f64,
             c.min_pages as f64,
-            format!(
+            message!(format!(
                 "walked {} {} search result pages {}-{} over {} (limit {})",
                 group(len),
-                ctx.system(events[start].system),
+                system,
                 p0,
                 p1,
                 duration(slice[slice.len() - 1].time - slice[0].time),
                 c.min_pages
-            ),
+            )),
         );
+        f.evidence.system = Some(system);
         f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Search);
         f.evidence.counts.insert(
             "rows".into(),
@@ -281,25 +298,25 @@ fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         let flush = |ep: (usize, usize, u64, usize, usize), out: &mut Vec<Finding>| {
             let (s, e, peak, ps, pe) = ep;
             let peak_slice = &events[reads[ps]..=reads[pe]];
+            let system = ctx.system(events[reads[ps]].system);
             let mut f = ctx.finding(
-                "distinct-volume",
+                RuleId::DistinctVolume,
                 &events[reads[s]..=reads[e]],
                 format!("distinct records read in {}", window_name(window)),
                 peak as f64,
                 limit as f64,
-                format!(
+                message!(format!(
                     "read {} distinct {} records within {} (limit {} in {})",
                     group(peak),
-                    ctx.system(events[reads[ps]].system),
+                    system,
                     duration(peak_slice[peak_slice.len() - 1].time - peak_slice[0].time),
                     group(limit),
                     window_name(window)
-                ),
+                )),
             );
             f.evidence.samples = samples(peak_slice, ctx, is_read);
-            f.evidence
-                .counts
-                .insert("system".into(), events[reads[ps]].system as u64);
+            f.evidence.window_secs = Some(window);
+            f.evidence.system = Some(system);
             out.push(f);
         };
         for right in 0..reads.len() {
@@ -425,10 +442,17 @@ pub fn add_record_space_share(
     space: &std::sync::Mutex<HashMap<u8, u64>>,
 ) {
     let mut space = space.lock().unwrap_or_else(|e| e.into_inner());
+    let system_of = |f: &Finding| {
+        let name = f.evidence.system.as_deref()?;
+        // (Evidence names the unknown system by a placeholder.)
+        let name = if name == super::NO_SYSTEM { "" } else { name };
+        let sym = scan.tables.systems.get_sym(name.as_bytes())?;
+        u8::try_from(sym).ok()
+    };
     let mut wanted: Vec<u8> = findings
         .iter()
-        .filter(|f| f.rule == "distinct-volume")
-        .filter_map(|f| f.evidence.counts.get("system").map(|&s| s as u8))
+        .filter(|f| f.rule == RuleId::DistinctVolume)
+        .filter_map(system_of)
         .filter(|s| !space.contains_key(s))
         .collect();
     wanted.sort_unstable();
@@ -439,17 +463,20 @@ pub fn add_record_space_share(
             space.insert(s, n);
         }
     }
-    for f in findings.iter_mut().filter(|f| f.rule == "distinct-volume") {
-        let Some(system) = f.evidence.counts.remove("system") else {
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.rule == RuleId::DistinctVolume)
+    {
+        let Some(system) = system_of(f) else {
             continue;
         };
-        let total = space.get(&(system as u8)).copied().unwrap_or(0);
+        let total = space.get(&system).copied().unwrap_or(0);
         if total > 0 {
             f.evidence
                 .counts
                 .insert("system_records_seen".into(), total);
             let share = f.evidence.observed / total as f64 * 100.0;
-            f.message.push_str(&format!(
+            f.message.push(format!(
                 "; {share:.1}% of the {} records seen in the logs",
                 group(total)
             ));
@@ -533,7 +560,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].evidence.observed, 10.0);
         assert!(
-            f[0].message.contains("ascending id order 100-118"),
+            f[0].message.render().contains("ascending id order 100-118"),
             "{}",
             f[0].message
         );
@@ -549,7 +576,10 @@ mod tests {
         only(&mut config, "sequential-read");
         config.rules.sequential_read.min_run = 5;
         let down: Vec<Event> = (0..5).map(|i| read(i * 10, 500 - i as u32)).collect();
-        assert!(run(&down, &config)[0].message.contains("descending"));
+        assert!(run(&down, &config)[0]
+            .message
+            .render()
+            .contains("descending"));
         let slow: Vec<Event> = (0..5).map(|i| read(i * 1000, 500 + i as u32)).collect();
         assert!(
             run(&slow, &config).is_empty(),
@@ -574,7 +604,11 @@ mod tests {
         assert!(run(&pages(3), &config).is_empty());
         let f = run(&pages(4), &config);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("pages 1-4"), "{}", f[0].message);
+        assert!(
+            f[0].message.render().contains("pages 1-4"),
+            "{}",
+            f[0].message
+        );
         assert_eq!(f[0].evidence.counts["rows"], 200);
     }
 
@@ -604,7 +638,9 @@ mod tests {
         let f = run(&[export(0, 600), export(10, 400)], &config);
         assert_eq!(f.len(), 1);
         assert!(
-            f[0].message.contains("exported 1,000 rows in 2 exports"),
+            f[0].message
+                .render()
+                .contains("exported 1,000 rows in 2 exports"),
             "{}",
             f[0].message
         );

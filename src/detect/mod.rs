@@ -12,40 +12,12 @@ pub mod watch;
 use crate::config::{Config, Rules};
 use crate::error::Result;
 use crate::event::{Event, Tables};
-use crate::finding::{self, Evidence, Finding, RecordRange, Severity};
+use crate::finding::{self, Evidence, Family, Finding, Message, RecordRange, RuleId};
 use crate::scan::Scan;
 use crate::time::Millis;
 use crate::watchlist::Watchlist;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-
-/// Every rule: (id, family, severity).
-pub const RULES: [(&str, &str, Severity); 15] = [
-    ("sequential-read", "bulk-read", Severity::High),
-    ("paged-search", "bulk-read", Severity::High),
-    ("distinct-volume", "bulk-read", Severity::Medium),
-    ("export-volume", "bulk-read", Severity::High),
-    ("byte-volume", "bulk-read", Severity::Medium),
-    ("rate-absolute", "rate", Severity::Medium),
-    ("rate-baseline", "rate", Severity::Medium),
-    ("rate-peer", "rate", Severity::Medium),
-    ("regularity", "rate", Severity::Medium),
-    ("off-hours", "rate", Severity::Medium),
-    ("embargo", "watchlist", Severity::High),
-    ("revoked", "watchlist", Severity::Critical),
-    ("shared-credential", "watchlist", Severity::High),
-    ("watched-record", "watchlist", Severity::High),
-    ("coordinated", "watchlist", Severity::High),
-];
-
-/// The family and severity of a rule id.
-pub fn rule_info(rule: &str) -> (&'static str, Severity) {
-    RULES
-        .iter()
-        .find(|r| r.0 == rule)
-        .map(|r| (r.1, r.2))
-        .unwrap_or(("rate", Severity::Low))
-}
 
 /// What the detectors found.
 #[derive(Debug, Clone, Default)]
@@ -110,19 +82,21 @@ impl<'a> Ctx<'a> {
     /// order): times, count and sample lines come from the slice.
     pub fn finding(
         &self,
-        rule: &str,
+        rule: RuleId,
         events: &[Event],
         measure: String,
         observed: f64,
         threshold: f64,
-        message: String,
+        message: Message,
     ) -> Finding {
-        let (family, severity) = rule_info(rule);
+        let severity = rule.severity();
         let start = events.first().map_or(0, |e| e.time);
         let end = events.last().map_or(0, |e| e.time);
+        let mut evidence = Evidence::new(measure, observed, threshold);
+        evidence.samples = events.iter().take(5).map(|e| self.line(e)).collect();
         Finding {
-            rule: rule.to_string(),
-            family: family.to_string(),
+            rule,
+            family: rule.family(),
             severity,
             score: finding::score(severity, observed, threshold),
             identity: self.identity.to_string(),
@@ -130,14 +104,7 @@ impl<'a> Ctx<'a> {
             end: crate::time::format(end),
             events: events.len() as u64,
             message,
-            evidence: Evidence {
-                measure,
-                observed,
-                threshold,
-                records: None,
-                counts: BTreeMap::new(),
-                samples: events.iter().take(5).map(|e| self.line(e)).collect(),
-            },
+            evidence,
             suppressed: false,
             start_ms: start,
             end_ms: end,
@@ -149,11 +116,11 @@ impl<'a> Ctx<'a> {
         format!("{}:{}", self.paths[e.file as usize], e.line)
     }
 
-    /// A system's name.
+    /// A system's name ([`NO_SYSTEM`] for events that name none).
     pub fn system(&self, sym: u8) -> String {
         let name = self.tables.systems.text(sym as u32).into_owned();
         if name.is_empty() {
-            "(no system)".into()
+            NO_SYSTEM.into()
         } else {
             name
         }
@@ -173,6 +140,9 @@ impl<'a> Ctx<'a> {
         }
     }
 }
+
+/// How evidence and messages name the system of events that name none.
+pub const NO_SYSTEM: &str = "(no system)";
 
 /// A stretch of a timeline where a windowed measure crossed its threshold:
 /// `[start, end)` indices, and the peak window `[peak_start, peak_end)`.
@@ -320,28 +290,30 @@ pub fn redetect(
     watchlist: &Watchlist,
 ) -> Result<Detection> {
     let changed = changed_rules(&base.config, config)?;
-    let bulk_changed = changed.iter().any(|r| rule_info(r).0 == "bulk-read");
-    let peers = changed.contains(&"rate-peer");
-    let coordinated = bulk_changed || changed.contains(&"coordinated");
-    let local: Vec<&str> = changed
+    let bulk_changed = changed.iter().any(|r| r.family() == Family::BulkRead);
+    let peers = changed.contains(&RuleId::RatePeer);
+    let coordinated = bulk_changed || changed.contains(&RuleId::Coordinated);
+    let local: Vec<RuleId> = changed
         .iter()
         .copied()
-        .filter(|r| !matches!(*r, "rate-peer" | "coordinated"))
+        .filter(|r| !matches!(*r, RuleId::RatePeer | RuleId::Coordinated))
         .collect();
     let mut per = base.per_identity.clone();
     let mut profiles = base.profiles.clone();
     if !local.is_empty() {
         let (fresh, _) = per_identity(scan, &only_rules(config, &local)?, watchlist)?;
         for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
-            mine.retain(|f| !local.contains(&f.rule.as_str()));
+            mine.retain(|f| !local.contains(&f.rule));
             mine.extend(fresh);
-            profile.bulk_fired = mine.iter().any(|f| f.family == "bulk-read");
+            profile.bulk_fired = mine.iter().any(|f| f.family == Family::BulkRead);
         }
     }
     let mut cross_findings: Vec<Finding> = base
         .cross
         .iter()
-        .filter(|f| !(peers && f.rule == "rate-peer" || coordinated && f.rule == "coordinated"))
+        .filter(|f| {
+            !(peers && f.rule == RuleId::RatePeer || coordinated && f.rule == RuleId::Coordinated)
+        })
         .cloned()
         .collect();
     cross_findings.extend(cross(
@@ -359,7 +331,7 @@ pub fn redetect(
 
 /// The rules whose settings differ between two configurations, for any
 /// role.
-fn changed_rules(a: &Config, b: &Config) -> Result<Vec<&'static str>> {
+fn changed_rules(a: &Config, b: &Config) -> Result<Vec<RuleId>> {
     let mut roles: Vec<&str> = vec![""];
     roles.extend(
         a.overrides
@@ -371,8 +343,8 @@ fn changed_rules(a: &Config, b: &Config) -> Result<Vec<&'static str>> {
     for role in roles {
         let ra = toml::Table::try_from(a.rules_for(role)?).expect("rules serialize");
         let rb = toml::Table::try_from(b.rules_for(role)?).expect("rules serialize");
-        for (rule, ..) in RULES {
-            if ra.get(rule) != rb.get(rule) && !changed.contains(&rule) {
+        for &rule in RuleId::ALL {
+            if ra.get(rule.name()) != rb.get(rule.name()) && !changed.contains(&rule) {
                 changed.push(rule);
             }
         }
@@ -381,15 +353,15 @@ fn changed_rules(a: &Config, b: &Config) -> Result<Vec<&'static str>> {
 }
 
 /// `config` with every rule but `keep` switched off, for every role.
-fn only_rules(config: &Config, keep: &[&str]) -> Result<Config> {
+fn only_rules(config: &Config, keep: &[RuleId]) -> Result<Config> {
     let mut out = config.clone();
     let mut rules = toml::Table::try_from(&config.rules).expect("rules serialize");
-    for (rule, ..) in RULES.iter().filter(|r| !keep.contains(&r.0)) {
-        if let Some(toml::Value::Table(t)) = rules.get_mut(*rule) {
+    for rule in RuleId::ALL.iter().filter(|r| !keep.contains(r)) {
+        if let Some(toml::Value::Table(t)) = rules.get_mut(rule.name()) {
             t.insert("enabled".into(), toml::Value::Boolean(false));
         }
         for over in out.overrides.values_mut() {
-            if let Some(toml::Value::Table(t)) = over.get_mut(*rule) {
+            if let Some(toml::Value::Table(t)) = over.get_mut(rule.name()) {
                 t.insert("enabled".into(), toml::Value::Boolean(false));
             }
         }
@@ -492,7 +464,7 @@ fn per_identity(
             watch::detect(events, &ctx, &mut findings);
             let profile = Profile {
                 peak_hour: rate::peak_hour(events),
-                bulk_fired: findings.iter().any(|f| f.family == "bulk-read"),
+                bulk_fired: findings.iter().any(|f| f.family == Family::BulkRead),
                 range,
             };
             (merge(findings, events), profile)
@@ -580,7 +552,8 @@ pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
     }
     for (f, n) in out.iter_mut().zip(merged) {
         if n > 1 {
-            f.message.push_str(&format!(
+            f.evidence.counts.insert("merged_findings".into(), n as u64);
+            f.message.push(format!(
                 "; strongest of {n} such findings between {} and {} ({} events)",
                 f.start, f.end, f.events
             ));
@@ -668,7 +641,7 @@ mod tests {
     #[test]
     fn rule_table_matches_the_config() {
         let rules = toml::Table::try_from(crate::config::Rules::default()).unwrap();
-        let ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        let ids: Vec<&str> = RuleId::ALL.iter().map(|r| r.name()).collect();
         let keys: Vec<&str> = rules.keys().map(String::as_str).collect();
         let mut sorted = ids.clone();
         sorted.sort();
@@ -696,19 +669,19 @@ mod tests {
             .collect();
         let f = |a: usize, b: usize, obs: f64| {
             ctx.finding(
-                "regularity",
+                RuleId::Regularity,
                 &tl[a..b],
                 String::new(),
                 obs,
                 1.0,
-                format!("{obs}"),
+                crate::message!(format!("{obs}")),
             )
         };
         // 120 s to 1000 s is within the gap; 1060 s to 5000 s is not.
         let merged = merge(vec![f(0, 3, 2.0), f(3, 5, 4.0), f(5, 6, 1.0)], &tl);
         assert_eq!(merged.len(), 2);
         assert!(
-            merged[0].message.starts_with("4; strongest of 2"),
+            merged[0].message.render().starts_with("4; strongest of 2"),
             "{}",
             merged[0].message
         );

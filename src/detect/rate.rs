@@ -4,7 +4,8 @@
 use super::{episodes, window_name, Ctx, Profile};
 use crate::config::{Config, Rules};
 use crate::event::Event;
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, ClientCount, Finding, RuleId};
+use crate::message;
 use crate::scan::Scan;
 use crate::summary::group;
 use crate::time::Millis;
@@ -46,12 +47,12 @@ pub fn detect(all: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
             for ep in episodes(events, window, limit, |_| 1) {
                 let peak = &events[ep.peak_start..ep.peak_end];
                 let mut f = ctx.finding(
-                    "rate-absolute",
+                    RuleId::RateAbsolute,
                     &events[ep.start..ep.end],
                     format!("events in {}", window_name(window / 1000)),
                     ep.peak as f64,
                     limit as f64,
-                    format!(
+                    message!(format!(
                         "made {} requests within {} (limit {} in {}); {} in the whole stretch over {}",
                         group(ep.peak),
                         duration(peak[peak.len() - 1].time - peak[0].time),
@@ -59,8 +60,9 @@ pub fn detect(all: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                         window_name(window / 1000),
                         group((ep.end - ep.start) as u64),
                         duration(events[ep.end - 1].time - events[ep.start].time)
-                    ),
+                    )),
                 );
+                f.evidence.window_secs = Some(window / 1000);
                 f.evidence.samples = peak.iter().take(5).map(|e| ctx.line(e)).collect();
                 out.push(f);
             }
@@ -160,12 +162,12 @@ fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         if n >= c.min_events && n as f64 > limit {
             let slice = &events[lo..hi];
             let mut f = ctx.finding(
-                "rate-baseline",
+                RuleId::RateBaseline,
                 slice,
                 "events in one clock hour".into(),
                 n as f64,
                 limit.ceil(),
-                format!(
+                message!(format!(
                     "made {} requests in the hour from {} where its usual active hour has {} (median of {} active hours; limit {:.0} = median + {} MADs)",
                     group(n),
                     crate::time::format(slice[0].time.div_euclid(HOUR) * HOUR),
@@ -173,8 +175,9 @@ fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                     hours.len(),
                     limit.ceil(),
                     c.mads
-                ),
+                )),
             );
+            f.evidence.window_secs = Some(HOUR / 1000);
             f.evidence
                 .counts
                 .insert("history_hours".into(), hours.len() as u64);
@@ -240,12 +243,12 @@ fn regularity(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         // Lower is worse: observed and threshold are inverted so the score
         // grows as the pacing gets more regular.
         let mut f = ctx.finding(
-            "regularity",
+            RuleId::Regularity,
             slice,
             "coefficient of variation of gaps between requests".into(),
             c.max_cv / cv.max(0.01),
             1.0,
-            format!(
+            message!(format!(
                 "made {} requests {:.1}s apart on average over {} with machine-like regularity (gap variation {:.2}, limit {:.2} over {} requests)",
                 group(slice.len() as u64),
                 mean,
@@ -253,7 +256,7 @@ fn regularity(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                 cv,
                 c.max_cv,
                 k
-            ),
+            )),
         );
         f.evidence.measure = "max_cv / cv of gaps (over 1 means machine-like)".into();
         f.evidence
@@ -317,12 +320,12 @@ fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                 .collect();
             // (Hours within the margin of these are not unusual either.)
             let mut f = ctx.finding(
-                "off-hours",
+                RuleId::OffHours,
                 slice,
                 "events at hours the identity does not use".into(),
                 n as f64,
                 c.min_events as f64,
-                format!(
+                message!(format!(
                     "made {} requests from {} over {} at hours at least {}h from any it used on more than {} of its {} active days (its hours: {} UTC) and used by under {:.0}% of its peers",
                     group(n),
                     crate::time::format(slice[0].time),
@@ -332,18 +335,15 @@ fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                     active_days,
                     hours.join(","),
                     c.peer_share * 100.0
-                ),
+                )),
             );
             f.evidence.counts.insert("active_days".into(), active_days);
             let (ip, agent, _) = ctx.tables.client_parts(slice[0].client);
-            f.evidence.counts.insert(
-                format!(
-                    "from {} {}",
-                    String::from_utf8_lossy(ip),
-                    String::from_utf8_lossy(agent)
-                ),
-                n,
-            );
+            f.evidence.clients.push(ClientCount {
+                ip: String::from_utf8_lossy(ip).into_owned(),
+                user_agent: String::from_utf8_lossy(agent).into_owned(),
+                events: n,
+            });
             out.push(f);
         }
         i = j + 1;
@@ -399,12 +399,12 @@ pub fn detect_peers<'a>(
                 format!("role {role}")
             };
             let mut f = ctx.finding(
-                "rate-peer",
+                RuleId::RatePeer,
                 &events[lo..hi],
                 "events in its busiest hour".into(),
                 peak as f64,
                 limit,
-                format!(
+                message!(format!(
                     "made {} requests in its busiest hour where {} of {} peers ({}) stay at or under {} (limit {} = {} x their 99th percentile)",
                     group(peak),
                     "99%",
@@ -413,8 +413,9 @@ pub fn detect_peers<'a>(
                     group(p99),
                     limit,
                     c.factor
-                ),
+                )),
             );
+            f.evidence.window_secs = Some(HOUR / 1000);
             f.evidence
                 .counts
                 .insert("peers".into(), members.len() as u64);
@@ -472,7 +473,7 @@ mod tests {
         let steady: Vec<Event> = (0..40).map(|i| read(i * 20 + (i * 7 % 6), 1)).collect();
         let f = run(&steady, &config);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].message.contains("machine-like"));
+        assert!(f[0].message.render().contains("machine-like"));
         // Bursts of clicks with pauses: high variation.
         let human: Vec<Event> = (0..40)
             .map(|i| read(i * 3 + (i / 5) * 600 + (i * i % 11), 1))

@@ -4,8 +4,9 @@
 use super::{merge, window_name, Ctx, Profile};
 use crate::config::Rules;
 use crate::event::{Action, Event, Record, Tables};
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, Finding, Part, RuleId, Shared};
 use crate::intern::Sym;
+use crate::message;
 use crate::scan::Scan;
 use crate::summary::group;
 use crate::time::Millis;
@@ -28,18 +29,18 @@ pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
             if first < events.len() {
                 let slice = &events[first..];
                 let mut f = ctx.finding(
-                    "revoked",
+                    RuleId::Revoked,
                     slice,
                     "events after revocation".into(),
                     slice.len() as f64,
                     0.0,
-                    format!(
+                    message!(format!(
                         "was used {} times after its revocation at {}, the first {} after it, the last at {}",
                         group(slice.len() as u64),
                         crate::time::format(at),
                         duration(slice[0].time - at),
                         crate::time::format(slice[slice.len() - 1].time)
-                    ),
+                    )),
                 );
                 f.evidence
                     .counts
@@ -98,20 +99,23 @@ fn embargo(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         let matched: Vec<&Event> = hits[start..=end].iter().map(|&i| &events[i]).collect();
         let n = matched.len() as u64;
         let mut f = ctx.finding(
-            "embargo",
+            RuleId::Embargo,
             slice,
             "data accesses before the embargo ends".into(),
             n as f64,
             0.0,
-            format!(
+            message!(format!(
                 "campaign {} account made {} {} accesses ({} distinct records) before the embargo ends at {}",
                 if campaign.campaign.is_empty() { "(unnamed)" } else { &campaign.campaign },
                 group(n),
                 if campaign.system.is_empty() { "data" } else { &campaign.system },
                 group(matched.iter().filter(|e| e.record.is_some()).map(|e| e.record).collect::<HashSet<_>>().len() as u64),
                 crate::time::format(not_before)
-            ),
+            )),
         );
+        if !campaign.system.is_empty() {
+            f.evidence.system = Some(campaign.system.clone());
+        }
         f.events = n;
         f.evidence.samples = matched.iter().take(5).map(|e| ctx.line(e)).collect();
         out.push(f);
@@ -156,12 +160,12 @@ fn shared_credential(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                 (pag, c.max_agents)
             };
         let mut f = ctx.finding(
-            "shared-credential",
+            RuleId::SharedCredential,
             &events[s..=e],
             format!("distinct ips or user agents in {}", window_name(c.window)),
             observed as f64,
             threshold as f64,
-            format!(
+            message!(format!(
                 "was used from {} ips and {} user agents within {} (limits {} ips, {} agents in {})",
                 pip,
                 pag,
@@ -169,8 +173,9 @@ fn shared_credential(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
                 c.max_ips,
                 c.max_agents,
                 window_name(c.window)
-            ),
+            )),
         );
+        f.evidence.window_secs = Some(c.window);
         f.evidence.counts.insert("ips".into(), pip);
         f.evidence.counts.insert("user_agents".into(), pag);
         // Samples from distinct clients, so a person sees the spread.
@@ -245,33 +250,40 @@ fn watched_record(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
         let last = hits[hits.len() - 1].time;
         let lo = events.partition_point(|e| e.time < first);
         let hi = events.partition_point(|e| e.time <= last);
+        let mut parts = vec![
+            Part::from("opened watched record "),
+            Part::record(watched.record.clone()),
+            Part::from(format!(
+                " {} time{} ({}); allowed: ",
+                hits.len(),
+                if hits.len() == 1 { "" } else { "s" },
+                role.map_or("no role".to_string(), |r| format!("role {r}")),
+            )),
+        ];
+        for (i, who) in watched.allowed.iter().enumerate() {
+            if i > 0 {
+                parts.push(Part::from(", "));
+            }
+            parts.push(Part::account(who.clone()));
+        }
         let mut f = ctx.finding(
-            "watched-record",
+            RuleId::WatchedRecord,
             &events[lo..hi],
             "opens of a watched record by someone not allowed".into(),
             hits.len() as f64,
             0.0,
-            format!(
-                "opened watched record {} {} time{} ({}); allowed: {}",
-                watched.record,
-                hits.len(),
-                if hits.len() == 1 { "" } else { "s" },
-                role.map_or("no role".to_string(), |r| format!("role {r}")),
-                watched
-                    .allowed
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            crate::finding::Message::from_parts(parts),
         );
         f.events = hits.len() as u64;
         f.evidence.samples = hits.iter().take(5).map(|e| ctx.line(e)).collect();
+        let system = ctx.system(hits[0].system);
         f.evidence.records = Some(crate::finding::RecordRange {
-            system: ctx.system(hits[0].system),
+            system: system.clone(),
             first: watched.record.clone(),
             last: watched.record.clone(),
         });
+        f.evidence.system = Some(system);
+        f.evidence.allowed = watched.allowed.iter().cloned().collect();
         out.push(f);
     }
 }
@@ -308,11 +320,11 @@ pub enum GroupKey {
 
 impl GroupKey {
     /// The key as findings name it.
-    pub fn name(&self, tables: &Tables) -> String {
+    pub fn shared(&self, tables: &Tables) -> Shared {
         match self {
-            GroupKey::Campaign(c) => format!("campaign {c}"),
-            GroupKey::Net24([a, b, c]) => format!("ip {a}.{b}.{c}.0/24"),
-            GroupKey::Agent(sym) => format!("user agent {}", tables.agents.text(*sym)),
+            GroupKey::Campaign(c) => Shared::Campaign(c.clone()),
+            GroupKey::Net24([a, b, c]) => Shared::Network(format!("{a}.{b}.{c}.0/24")),
+            GroupKey::Agent(sym) => Shared::UserAgent(tables.agents.text(*sym).into_owned()),
         }
     }
 }
@@ -400,13 +412,13 @@ pub fn detect_coordinated<'a>(
     }
     // Named as findings show them, in name order (keys that print alike,
     // such as agents differing only in invalid UTF-8, are one group).
-    let mut named: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut named: BTreeMap<Shared, Vec<usize>> = BTreeMap::new();
     for (key, members) in by_key {
-        named.entry(key.name(t)).or_default().extend(members);
+        named.entry(key.shared(t)).or_default().extend(members);
     }
     // Each group is scanned on its own (in parallel); the findings are
     // gathered in name order, so the result does not depend on threads.
-    let groups: Vec<(String, Vec<usize>)> = named
+    let groups: Vec<(Shared, Vec<usize>)> = named
         .into_iter()
         .map(|(name, mut members)| {
             members.sort_unstable();
@@ -420,7 +432,7 @@ pub fn detect_coordinated<'a>(
         let mut found = Vec::new();
         let n = members.len() as u64;
         let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
-        if n < c.min_members || (common && !key.starts_with("campaign")) {
+        if n < c.min_members || (common && !matches!(key, Shared::Campaign(_))) {
             return found;
         }
         // The members' reads, in time order.
@@ -485,23 +497,29 @@ pub fn detect_coordinated<'a>(
             let last = own[own.len() - 1];
             let rules = rules_of(&names[m]);
             let ctx = Ctx::for_identity(scan, watchlist, &names[m], rules);
+            let [what, value] = key.parts();
             let mut f = ctx.finding(
-                "coordinated",
+                RuleId::Coordinated,
                 &scan.events[first..=last],
                 format!("distinct records read by the group in {}", window_name(c.window)),
                 distinct as f64,
                 c.max_records as f64,
-                format!(
-                    "one of {} identities sharing {} that together read {} distinct records within {} (limit {} in {}); this one read {}",
-                    contributors.len(),
-                    key,
-                    group(distinct),
-                    duration(span),
-                    group(c.max_records),
-                    window_name(c.window),
-                    group(own.len() as u64)
+                message!(
+                    format!("one of {} identities sharing ", contributors.len()),
+                    what,
+                    value,
+                    format!(
+                        " that together read {} distinct records within {} (limit {} in {}); this one read {}",
+                        group(distinct),
+                        duration(span),
+                        group(c.max_records),
+                        window_name(c.window),
+                        group(own.len() as u64)
+                    ),
                 ),
             );
+            f.evidence.window_secs = Some(c.window);
+            f.evidence.shared = Some(key.clone());
             f.evidence
                 .counts
                 .insert("members".into(), contributors.len() as u64);
@@ -561,7 +579,7 @@ mod tests {
         let reads: Vec<Event> = vec![read(10, 1), read(3599, 2), read(3600, 3)];
         let f = run(&reads, &Config::default(), &w, &tables);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rule, "embargo");
+        assert_eq!(f[0].rule, RuleId::Embargo);
         assert_eq!(
             f[0].evidence.observed, 2.0,
             "the read at the embargo's end is allowed"
@@ -572,7 +590,7 @@ mod tests {
         )
         .unwrap();
         let f = run(&reads, &Config::default(), &w, &tables);
-        assert_eq!((f[0].rule.as_str(), f[0].events), ("revoked", 2));
+        assert_eq!((f[0].rule, f[0].events), (RuleId::Revoked, 2));
         assert!(run(&reads[..1], &Config::default(), &w, &tables).is_empty());
     }
 
@@ -612,7 +630,7 @@ mod tests {
         };
         let f = run(&[open], &Config::default(), &w, &tables);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.contains("case-41"));
+        assert!(f[0].message.render().contains("case-41"));
         let w2 = Watchlist::parse(
             "account,kind,system,role\ncase-41,record,cases,panel\nwho,allow,,panel\n",
             "w",
