@@ -40,7 +40,7 @@ fn families(c: &mut Criterion) {
         };
         group.bench_function(BenchmarkId::new("family", id), |b| {
             b.iter(|| {
-                detect::detect(&scanned, &config, &watchlist)
+                detect::detect(&scanned.timelines(), &config, &watchlist)
                     .unwrap()
                     .findings
                     .len()

@@ -28,7 +28,7 @@ fn end_to_end(c: &mut Criterion) {
             b.iter(|| {
                 let scanned = scan(&config, &inputs, &Options::default()).unwrap();
                 if what.ends_with("all-rules") {
-                    detect::detect(&scanned, &config, &watchlist)
+                    detect::detect(&scanned.timelines(), &config, &watchlist)
                         .unwrap()
                         .findings
                         .len()

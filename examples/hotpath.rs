@@ -43,7 +43,7 @@ fn measured_detect(
     config: &Config,
     watchlist: &Watchlist,
 ) -> usize {
-    detect::detect(scan, config, watchlist)
+    detect::detect(&scan.timelines(), config, watchlist)
         .expect("detect")
         .findings
         .len()

@@ -10,9 +10,8 @@
 use crate::config::Rules;
 use crate::detect::{self, rate, Ctx, Detection};
 use crate::event::{Action, Event};
-use crate::finding::{duration, Finding, RuleId};
-use crate::scan::Scan;
-use crate::summary::group;
+use crate::finding::{duration, group, Finding, RuleId};
+use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -112,20 +111,20 @@ fn configured(f: &Finding, rules: &Rules) -> f64 {
 
 /// Explains `identity` in a scan and its detection.
 pub fn explain(
-    scan: &Scan,
+    tl: &Timelines,
     detection: &Detection,
     rules: &Rules,
     watchlist: &Watchlist,
     identity: &str,
 ) -> Option<Explanation> {
-    let sym = scan.tables.identities.get_sym(identity.as_bytes())?;
-    let lo = scan.events.partition_point(|e| e.identity < sym);
-    let hi = scan.events.partition_point(|e| e.identity <= sym);
-    let events = &scan.events[lo..hi];
+    let sym = tl.tables.identities.get_sym(identity.as_bytes())?;
+    let lo = tl.events.partition_point(|e| e.identity < sym);
+    let hi = tl.events.partition_point(|e| e.identity <= sym);
+    let events = &tl.events[lo..hi];
     if events.is_empty() {
         return None;
     }
-    let t = &scan.tables;
+    let t = tl.tables;
     let system = |s: u8| t.systems.text(s as u32).into_owned();
 
     let mut by: BTreeMap<(String, &str), u64> = BTreeMap::new();
@@ -168,7 +167,7 @@ pub fn explain(
     let watched = detect::watch::watched_index(t, watchlist);
     let ctx = Ctx {
         watched: &watched,
-        ..Ctx::for_identity(scan, watchlist, identity, &probe_rules)
+        ..Ctx::for_identity(tl, watchlist, identity, &probe_rules)
     };
     let mut peaks = Vec::new();
     detect::bulk::detect(events, &ctx, &mut peaks);

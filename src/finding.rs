@@ -535,6 +535,19 @@ pub fn rank(findings: &mut [Finding]) {
     });
 }
 
+/// `1234567` as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `1h12m`, `45s`, `3d4h`.
 pub fn duration(ms: Millis) -> String {
     let s = ms / 1000;

@@ -11,7 +11,8 @@
 //!   [`event::Event`]; strings are interned ([`intern`]).
 //! - **identity**: who counts as one actor: an account, an ip, a prefix, a
 //!   combination ([`batch::IdentitySpec`]).
-//! - **timeline**: one identity's events in time order ([`scan::Scan::timelines`]).
+//! - **timeline**: one identity's events in time order; detection reads
+//!   every identity's as [`timeline::Timelines`].
 //! - **tally**: the account of every line: `lines = events + rejected +
 //!   blank + headers` ([`tally`], [`summary`]).
 //!
@@ -39,6 +40,7 @@ pub mod scan;
 pub mod summary;
 pub mod tally;
 pub mod time;
+pub mod timeline;
 pub mod watchlist;
 
 pub use config::Config;

@@ -61,9 +61,14 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// The timelines: each identity's events, in time order.
-    pub fn timelines(&self) -> impl Iterator<Item = &[Event]> {
-        self.events.chunk_by(|a, b| a.identity == b.identity)
+    /// The timelines: each identity's events in time order, for
+    /// detection.
+    pub fn timelines(&self) -> crate::timeline::Timelines<'_> {
+        crate::timeline::Timelines {
+            events: &self.events,
+            tables: &self.tables,
+            paths: &self.paths,
+        }
     }
 }
 

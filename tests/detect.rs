@@ -543,7 +543,7 @@ fn redetect_equals_a_full_detection() {
         &Options::default(),
     )
     .unwrap();
-    let (first, base) = detect_base(&s, &base_config, &watchlist).unwrap();
+    let (first, base) = detect_base(&s.timelines(), &base_config, &watchlist).unwrap();
     let json = |d: &scrapewatch::detect::Detection| {
         d.findings
             .iter()
@@ -552,7 +552,7 @@ fn redetect_equals_a_full_detection() {
     };
     assert_eq!(
         json(&first),
-        json(&detect(&s, &base_config, &watchlist).unwrap())
+        json(&detect(&s.timelines(), &base_config, &watchlist).unwrap())
     );
     for sets in [
         vec![],
@@ -569,8 +569,8 @@ fn redetect_equals_a_full_detection() {
     ] {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         let config = Config::load(None, &sets).unwrap();
-        let full = json(&detect(&s, &config, &watchlist).unwrap());
-        let fast = json(&redetect(&s, &base, &config, &watchlist).unwrap());
+        let full = json(&detect(&s.timelines(), &config, &watchlist).unwrap());
+        let fast = json(&redetect(&s.timelines(), &base, &config, &watchlist).unwrap());
         assert_eq!(fast, full, "{sets:?}");
     }
 }

@@ -93,11 +93,11 @@ pub fn detect_every_way(
 ) -> (Scan, Detection) {
     let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
     let reference = scan(config, &inputs, &Options::default()).unwrap();
-    let detection = detect(&reference, config, watchlist).unwrap();
+    let detection = detect(&reference.timelines(), config, watchlist).unwrap();
     let expected = render_all(&reference, &detection);
     for options in paths() {
         let s = scan(config, &inputs, &options).unwrap();
-        let d = detect(&s, config, watchlist).unwrap();
+        let d = detect(&s.timelines(), config, watchlist).unwrap();
         let got = render_all(&s, &d);
         assert!(
             got == expected,

@@ -55,7 +55,7 @@ pub fn run(mut args: EvalArgs) -> Result<i32> {
     let watchlist = args.scan.watchlist()?;
     let paths = [events.display().to_string()];
     let (scan, timing, _) = super::scan::run_scan(&paths, &config, &args.scan.options(), true)?;
-    let detection = detect::detect(&scan, &config, &watchlist)?;
+    let detection = detect::detect(&scan.timelines(), &config, &watchlist)?;
     let card = eval::score(&labels, &detection.findings);
     print!("{}", card.render());
     eprintln!(

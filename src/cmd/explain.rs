@@ -27,12 +27,13 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
     let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
-    let detection = detect::detect(&scan, &config, &watchlist)?;
+    let detection = detect::detect(&scan.timelines(), &config, &watchlist)?;
     let rules = match watchlist.role(&args.who) {
         Some(role) => config.rules_for(role)?,
         None => config.rules.clone(),
     };
-    let Some(explanation) = explain::explain(&scan, &detection, &rules, &watchlist, &args.who)
+    let Some(explanation) =
+        explain::explain(&scan.timelines(), &detection, &rules, &watchlist, &args.who)
     else {
         let mut names: Vec<String> = (0..scan.tables.identities.len() as u32)
             .map(|s| scan.tables.identities.text(s).into_owned())

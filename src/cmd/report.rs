@@ -46,7 +46,7 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         None => None,
     };
     let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
-    let detection = scrapewatch::detect::detect(&scan, &config, &watchlist)?;
+    let detection = scrapewatch::detect::detect(&scan.timelines(), &config, &watchlist)?;
     let html = report::render(
         &scan,
         &detection,

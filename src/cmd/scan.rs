@@ -99,7 +99,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let detection = if args.scan.no_detect {
         Detection::default()
     } else {
-        detect::detect(&scan, &config, &watchlist)?
+        detect::detect(&scan.timelines(), &config, &watchlist)?
     };
     if !args.scan.no_detect {
         scan.phases

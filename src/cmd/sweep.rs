@@ -108,7 +108,7 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     let (scan, timing, _) =
         super::scan::run_scan(&args.paths, &base_config, &args.scan.options(), true)?;
     let started = Instant::now();
-    let (_, base) = detect::detect_base(&scan, &base_config, &watchlist)?;
+    let (_, base) = detect::detect_base(&scan.timelines(), &base_config, &watchlist)?;
     eprintln!(
         "parsed {} events once in {:.2} s; base detection {:.2} s",
         scan.summary.total.events,
@@ -119,7 +119,7 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     let mut rows = Vec::with_capacity(grid.len());
     for (values, config) in grid.into_iter().zip(&configs) {
         let started = Instant::now();
-        let detection = detect::redetect(&scan, &base, config, &watchlist)?;
+        let detection = detect::redetect(&scan.timelines(), &base, config, &watchlist)?;
         let seconds = started.elapsed().as_secs_f64();
         let identities = detection
             .active()

@@ -3,10 +3,9 @@
 
 use super::{episodes, window_name, Ctx};
 use crate::event::{Action, Event, Record};
-use crate::finding::{duration, Finding, Part, RuleId};
+use crate::finding::{duration, group, Finding, Part, RuleId};
 use crate::message;
-use crate::scan::Scan;
-use crate::summary::group;
+use crate::timeline::Timelines;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -437,7 +436,7 @@ fn distinct_records(events: &[Event], strings: usize, wanted: &[u8], max_bits: u
 /// depend on thresholds: each system's is counted once, when first needed,
 /// and kept in `space` for later runs over the same scan.
 pub fn add_record_space_share(
-    scan: &Scan,
+    tl: &Timelines,
     findings: &mut [Finding],
     space: &std::sync::Mutex<HashMap<u8, u64>>,
 ) {
@@ -446,7 +445,7 @@ pub fn add_record_space_share(
         let name = f.evidence.system.as_deref()?;
         // (Evidence names the unknown system by a placeholder.)
         let name = if name == super::NO_SYSTEM { "" } else { name };
-        let sym = scan.tables.systems.get_sym(name.as_bytes())?;
+        let sym = tl.tables.systems.get_sym(name.as_bytes())?;
         u8::try_from(sym).ok()
     };
     let mut wanted: Vec<u8> = findings
@@ -458,7 +457,7 @@ pub fn add_record_space_share(
     wanted.sort_unstable();
     wanted.dedup();
     if !wanted.is_empty() {
-        let counts = distinct_records(&scan.events, scan.tables.records.len(), &wanted, DENSE_BITS);
+        let counts = distinct_records(tl.events, tl.tables.records.len(), &wanted, DENSE_BITS);
         for (s, n) in wanted.into_iter().zip(counts) {
             space.insert(s, n);
         }

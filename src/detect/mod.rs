@@ -13,8 +13,8 @@ use crate::config::{Config, Rules};
 use crate::error::Result;
 use crate::event::{Event, Tables};
 use crate::finding::{self, Evidence, Family, Finding, Message, RecordRange, RuleId};
-use crate::scan::Scan;
 use crate::time::Millis;
+use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -60,7 +60,7 @@ impl<'a> Ctx<'a> {
     /// The context of an identity for rules that compare identities (no
     /// watched-record index, no peer hours: those rules do not use them).
     pub fn for_identity(
-        scan: &'a Scan,
+        tl: &'a Timelines,
         watchlist: &'a Watchlist,
         identity: &'a str,
         rules: &'a Rules,
@@ -68,8 +68,8 @@ impl<'a> Ctx<'a> {
         static NO_WATCHED: std::sync::OnceLock<hashbrown::HashMap<crate::event::Record, usize>> =
             std::sync::OnceLock::new();
         Ctx {
-            tables: &scan.tables,
-            paths: &scan.paths,
+            tables: tl.tables,
+            paths: tl.paths,
             watchlist,
             identity,
             rules,
@@ -223,13 +223,13 @@ pub struct Profile {
 }
 
 /// Runs every enabled rule over a scan.
-pub fn detect(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
+pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
     // As detect_base, without keeping (cloning) what a sweep would reuse.
     let memo = Memo::default();
-    let (per_identity, profiles) = per_identity(scan, config, watchlist)?;
-    let cross = cross(scan, config, watchlist, &profiles, &memo, true, true)?;
+    let (per_identity, profiles) = per_identity(tl, config, watchlist)?;
+    let cross = cross(tl, config, watchlist, &profiles, &memo, true, true)?;
     let all = per_identity.into_iter().flatten().chain(cross).collect();
-    Ok(finish(scan, watchlist, &memo, all))
+    Ok(finish(tl, watchlist, &memo, all))
 }
 
 /// One full detection, kept so that a sweep can re-run only the rules a
@@ -254,20 +254,20 @@ struct Memo {
 
 /// Runs every enabled rule and keeps what [`redetect`] reuses.
 pub fn detect_base(
-    scan: &Scan,
+    tl: &Timelines,
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<(Detection, Base)> {
     let memo = Memo::default();
-    let (per_identity, profiles) = per_identity(scan, config, watchlist)?;
-    let cross = cross(scan, config, watchlist, &profiles, &memo, true, true)?;
+    let (per_identity, profiles) = per_identity(tl, config, watchlist)?;
+    let cross = cross(tl, config, watchlist, &profiles, &memo, true, true)?;
     let all = per_identity
         .iter()
         .flatten()
         .chain(&cross)
         .cloned()
         .collect();
-    let detection = finish(scan, watchlist, &memo, all);
+    let detection = finish(tl, watchlist, &memo, all);
     let base = Base {
         config: config.clone(),
         per_identity,
@@ -284,7 +284,7 @@ pub fn detect_base(
 /// depends on which identities fired bulk-read rules, so it runs again
 /// when one of them changed. The result equals [`detect`] (tested).
 pub fn redetect(
-    scan: &Scan,
+    tl: &Timelines,
     base: &Base,
     config: &Config,
     watchlist: &Watchlist,
@@ -301,7 +301,7 @@ pub fn redetect(
     let mut per = base.per_identity.clone();
     let mut profiles = base.profiles.clone();
     if !local.is_empty() {
-        let (fresh, _) = per_identity(scan, &only_rules(config, &local)?, watchlist)?;
+        let (fresh, _) = per_identity(tl, &only_rules(config, &local)?, watchlist)?;
         for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
             mine.retain(|f| !local.contains(&f.rule));
             mine.extend(fresh);
@@ -317,7 +317,7 @@ pub fn redetect(
         .cloned()
         .collect();
     cross_findings.extend(cross(
-        scan,
+        tl,
         config,
         watchlist,
         &profiles,
@@ -326,7 +326,7 @@ pub fn redetect(
         coordinated,
     )?);
     let all = per.into_iter().flatten().chain(cross_findings).collect();
-    Ok(finish(scan, watchlist, &base.memo, all))
+    Ok(finish(tl, watchlist, &base.memo, all))
 }
 
 /// The rules whose settings differ between two configurations, for any
@@ -402,16 +402,16 @@ impl<'a> RoleRules<'a> {
 /// Every identity's findings (merged per rule) and profile, for the rules
 /// `config` enables.
 fn per_identity(
-    scan: &Scan,
+    tl: &Timelines,
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<(Vec<Vec<Finding>>, Vec<Profile>)> {
     let roles = RoleRules::new(config)?;
     let rules_of = |identity: &str| roles.of(watchlist, identity);
-    let watched = watch::watched_index(&scan.tables, watchlist);
+    let watched = watch::watched_index(tl.tables, watchlist);
     let mut ranges = Vec::new();
     let mut start = 0;
-    for t in scan.timelines() {
+    for t in tl.iter() {
         ranges.push(start..start + t.len());
         start += t.len();
     }
@@ -420,14 +420,14 @@ fn per_identity(
     let masks: Vec<u32> = ranges
         .par_iter()
         .map(|r| {
-            scan.events[r.clone()].iter().fold(0u32, |m, e| {
+            tl.events[r.clone()].iter().fold(0u32, |m, e| {
                 m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
             })
         })
         .collect();
     let mut peer_hours: BTreeMap<String, ([f64; 24], f64)> = BTreeMap::new();
     for (r, mask) in ranges.iter().zip(&masks) {
-        let name = scan.tables.identities.text(scan.events[r.start].identity);
+        let name = tl.tables.identities.text(tl.events[r.start].identity);
         let group = peer_hours
             .entry(watchlist.role(&name).unwrap_or("").to_string())
             .or_default();
@@ -444,14 +444,14 @@ fn per_identity(
     let per_identity: Vec<(Vec<Finding>, Profile)> = ranges
         .into_par_iter()
         .map(|range| {
-            let events = &scan.events[range.clone()];
-            let identity = scan.tables.identities.text(events[0].identity);
+            let events = &tl.events[range.clone()];
+            let identity = tl.tables.identities.text(events[0].identity);
             let peers = peer_hours
                 .get(watchlist.role(&identity).unwrap_or(""))
                 .map_or([0.0; 24], |g| g.0);
             let ctx = Ctx {
-                tables: &scan.tables,
-                paths: &scan.paths,
+                tables: tl.tables,
+                paths: tl.paths,
                 watchlist,
                 identity: &identity,
                 rules: rules_of(&identity),
@@ -475,7 +475,7 @@ fn per_identity(
 
 /// The rules that compare identities.
 fn cross(
-    scan: &Scan,
+    tl: &Timelines,
     config: &Config,
     watchlist: &Watchlist,
     profiles: &[Profile],
@@ -487,11 +487,11 @@ fn cross(
     let rules_of = |identity: &str| roles.of(watchlist, identity);
     let mut out = Vec::new();
     if peers {
-        rate::detect_peers(scan, config, watchlist, profiles, &rules_of, &mut out);
+        rate::detect_peers(tl, config, watchlist, profiles, &rules_of, &mut out);
     }
     if coordinated {
         watch::detect_coordinated(
-            scan,
+            tl,
             watchlist,
             profiles,
             &rules_of,
@@ -503,8 +503,8 @@ fn cross(
 }
 
 /// Share of the record space, the allowlist, and the ranking.
-fn finish(scan: &Scan, watchlist: &Watchlist, memo: &Memo, mut all: Vec<Finding>) -> Detection {
-    bulk::add_record_space_share(scan, &mut all, &memo.record_space);
+fn finish(tl: &Timelines, watchlist: &Watchlist, memo: &Memo, mut all: Vec<Finding>) -> Detection {
+    bulk::add_record_space_share(tl, &mut all, &memo.record_space);
     for f in &mut all {
         f.suppressed = watchlist.allowed.contains(&f.identity);
     }

@@ -4,11 +4,10 @@
 use super::{episodes, window_name, Ctx, Profile};
 use crate::config::{Config, Rules};
 use crate::event::Event;
-use crate::finding::{duration, ClientCount, Finding, RuleId};
+use crate::finding::{duration, group, ClientCount, Finding, RuleId};
 use crate::message;
-use crate::scan::Scan;
-use crate::summary::group;
 use crate::time::Millis;
+use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use std::collections::BTreeMap;
 
@@ -353,7 +352,7 @@ fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
 /// `rate-peer`: compares each identity's busiest hour with its peer group
 /// (its watchlist role, else every identity without one).
 pub fn detect_peers<'a>(
-    scan: &Scan,
+    tl: &Timelines,
     _config: &Config,
     watchlist: &Watchlist,
     profiles: &[Profile],
@@ -363,11 +362,7 @@ pub fn detect_peers<'a>(
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let names: Vec<std::borrow::Cow<str>> = profiles
         .iter()
-        .map(|p| {
-            scan.tables
-                .identities
-                .text(scan.events[p.range.start].identity)
-        })
+        .map(|p| tl.tables.identities.text(tl.events[p.range.start].identity))
         .collect();
     for (i, name) in names.iter().enumerate() {
         groups
@@ -391,8 +386,8 @@ pub fn detect_peers<'a>(
             {
                 continue;
             }
-            let events = &scan.events[profiles[i].range.clone()];
-            let ctx = Ctx::for_identity(scan, watchlist, &names[i], rules);
+            let events = &tl.events[profiles[i].range.clone()];
+            let ctx = Ctx::for_identity(tl, watchlist, &names[i], rules);
             let group_name = if role.is_empty() {
                 "all identities without a role".to_string()
             } else {

@@ -4,12 +4,11 @@
 use super::{merge, window_name, Ctx, Profile};
 use crate::config::Rules;
 use crate::event::{Action, Event, Record, Tables};
-use crate::finding::{duration, Finding, Part, RuleId, Shared};
+use crate::finding::{duration, group, Finding, Part, RuleId, Shared};
 use crate::intern::Sym;
 use crate::message;
-use crate::scan::Scan;
-use crate::summary::group;
 use crate::time::Millis;
+use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use hashbrown::{HashMap, HashSet};
 use rayon::prelude::*;
@@ -332,8 +331,12 @@ impl GroupKey {
 /// The coordinated-group keys of every identity (campaign, ip /24s and user
 /// agents of its reads). They do not depend on thresholds, so a sweep
 /// computes them once.
-pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> Vec<Vec<GroupKey>> {
-    let t = &scan.tables;
+pub fn group_keys(
+    tl: &Timelines,
+    watchlist: &Watchlist,
+    profiles: &[Profile],
+) -> Vec<Vec<GroupKey>> {
+    let t = tl.tables;
     // Each ip's /24, parsed once.
     let nets: Vec<Option<[u8; 3]>> = (0..t.ips.len() as Sym)
         .into_par_iter()
@@ -342,7 +345,7 @@ pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> V
     profiles
         .par_iter()
         .map(|p| {
-            let events = &scan.events[p.range.clone()];
+            let events = &tl.events[p.range.clone()];
             let name = t.identities.text(events[0].identity);
             let mut keys: Vec<GroupKey> = Vec::new();
             if let Some(campaign) = watchlist.campaigns.get(name.as_ref()) {
@@ -378,7 +381,7 @@ pub fn group_keys(scan: &Scan, watchlist: &Watchlist, profiles: &[Profile]) -> V
 /// while none of them fired a bulk-read rule alone. `keys` caches
 /// [`group_keys`].
 pub fn detect_coordinated<'a>(
-    scan: &Scan,
+    tl: &Timelines,
     watchlist: &Watchlist,
     profiles: &[Profile],
     rules_of: &(dyn Fn(&str) -> &'a Rules + Sync),
@@ -390,16 +393,16 @@ pub fn detect_coordinated<'a>(
     if !c.enabled {
         return;
     }
-    let t = &scan.tables;
+    let t = tl.tables;
     let names: Vec<String> = profiles
         .iter()
         .map(|p| {
             t.identities
-                .text(scan.events[p.range.start].identity)
+                .text(tl.events[p.range.start].identity)
                 .into_owned()
         })
         .collect();
-    let keys = keys.get_or_init(|| group_keys(scan, watchlist, profiles));
+    let keys = keys.get_or_init(|| group_keys(tl, watchlist, profiles));
     // Groups: key -> members (profile indices), members under the limits only.
     let mut by_key: HashMap<&GroupKey, Vec<usize>> = HashMap::new();
     for (i, p) in profiles.iter().enumerate() {
@@ -439,7 +442,7 @@ pub fn detect_coordinated<'a>(
         let mut reads: Vec<(Millis, u8, Record, usize, usize)> = Vec::new();
         for &m in members {
             let range = profiles[m].range.clone();
-            for (k, e) in scan.events[range.clone()].iter().enumerate() {
+            for (k, e) in tl.events[range.clone()].iter().enumerate() {
                 if matches!(e.action, Action::Read | Action::Export) && e.record.is_some() {
                     reads.push((e.time, e.system, e.record, m, range.start + k));
                 }
@@ -496,11 +499,11 @@ pub fn detect_coordinated<'a>(
             let first = own[0];
             let last = own[own.len() - 1];
             let rules = rules_of(&names[m]);
-            let ctx = Ctx::for_identity(scan, watchlist, &names[m], rules);
+            let ctx = Ctx::for_identity(tl, watchlist, &names[m], rules);
             let [what, value] = key.parts();
             let mut f = ctx.finding(
                 RuleId::Coordinated,
-                &scan.events[first..=last],
+                &tl.events[first..=last],
                 format!("distinct records read by the group in {}", window_name(c.window)),
                 distinct as f64,
                 c.max_records as f64,
@@ -529,7 +532,7 @@ pub fn detect_coordinated<'a>(
             f.evidence.samples = own
                 .iter()
                 .take(5)
-                .map(|&i| ctx.line(&scan.events[i]))
+                .map(|&i| ctx.line(&tl.events[i]))
                 .collect();
             found.push((m, f));
         }
@@ -541,7 +544,7 @@ pub fn detect_coordinated<'a>(
         found.entry(m).or_default().push(f);
     }
     for (m, fs) in found {
-        out.extend(merge(fs, &scan.events[profiles[m].range.clone()]));
+        out.extend(merge(fs, &tl.events[profiles[m].range.clone()]));
     }
 }
 
