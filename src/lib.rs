@@ -35,6 +35,7 @@ pub mod generate;
 pub mod input;
 pub mod intern;
 pub mod output;
+pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod summary;

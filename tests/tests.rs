@@ -8,4 +8,5 @@ mod cli;
 mod detect;
 mod generate;
 mod invariance;
+mod partition;
 mod report;

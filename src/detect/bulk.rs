@@ -1,7 +1,8 @@
 //! Bulk sequential reads: `sequential-read`, `paged-search`,
 //! `distinct-volume`, `export-volume`, `byte-volume`.
 
-use super::{episodes, window_name, Ctx};
+use super::{episodes, window_name, Ctx, RecordSpace};
+use crate::event::Tables;
 use crate::event::{Action, Event, Record};
 use crate::finding::{duration, group, Finding, Part, RuleId};
 use crate::message;
@@ -429,47 +430,65 @@ fn distinct_records(events: &[Event], strings: usize, wanted: &[u8], max_bits: u
         .collect()
 }
 
+/// A system's name as evidence gives it.
+pub fn system_name(tables: &Tables, system: u8) -> String {
+    let name = tables.systems.text(system as u32).into_owned();
+    if name.is_empty() {
+        super::NO_SYSTEM.into()
+    } else {
+        name
+    }
+}
+
+/// The distinct records of each of `systems` (sorted) in `tl`.
+pub fn distinct_records_of(tl: &Timelines, systems: &[u8]) -> Vec<u64> {
+    distinct_records(tl.events, tl.tables.records.len(), systems, DENSE_BITS)
+}
+
 /// Adds to each `distinct-volume` finding the share of its system's
 /// records (as seen anywhere in the logs) that the identity read.
 ///
-/// The record space (distinct records of a system in the scan) does not
+/// The record space (distinct records of a system in the logs) does not
 /// depend on thresholds: each system's is counted once, when first needed,
-/// and kept in `space` for later runs over the same scan.
-pub fn add_record_space_share(
-    tl: &Timelines,
-    findings: &mut [Finding],
-    space: &std::sync::Mutex<HashMap<u8, u64>>,
-) {
-    let mut space = space.lock().unwrap_or_else(|e| e.into_inner());
-    let system_of = |f: &Finding| {
-        let name = f.evidence.system.as_deref()?;
-        // (Evidence names the unknown system by a placeholder.)
-        let name = if name == super::NO_SYSTEM { "" } else { name };
-        let sym = tl.tables.systems.get_sym(name.as_bytes())?;
-        u8::try_from(sym).ok()
-    };
-    let mut wanted: Vec<u8> = findings
-        .iter()
-        .filter(|f| f.rule == RuleId::DistinctVolume)
-        .filter_map(system_of)
-        .filter(|s| !space.contains_key(s))
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    if !wanted.is_empty() {
-        let counts = distinct_records(tl.events, tl.tables.records.len(), &wanted, DENSE_BITS);
-        for (s, n) in wanted.into_iter().zip(counts) {
-            space.insert(s, n);
+/// and kept for later runs over the same timelines, or known beforehand
+/// (a partitioned run counts it over every event).
+pub fn add_record_space_share(tl: &Timelines, findings: &mut [Finding], space: &RecordSpace) {
+    let known = match space {
+        RecordSpace::Known(known) => std::borrow::Cow::Borrowed(known),
+        RecordSpace::Counted(memo) => {
+            let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+            let sym = |name: &str| {
+                let name = if name == super::NO_SYSTEM { "" } else { name };
+                let sym = tl.tables.systems.get_sym(name.as_bytes())?;
+                u8::try_from(sym).ok()
+            };
+            let mut wanted: Vec<(u8, &str)> = findings
+                .iter()
+                .filter(|f| f.rule == RuleId::DistinctVolume)
+                .filter_map(|f| f.evidence.system.as_deref())
+                .filter(|name| !memo.contains_key(*name))
+                .filter_map(|name| Some((sym(name)?, name)))
+                .collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            if !wanted.is_empty() {
+                let syms: Vec<u8> = wanted.iter().map(|w| w.0).collect();
+                let counts = distinct_records_of(tl, &syms);
+                for ((_, name), n) in wanted.into_iter().zip(counts) {
+                    memo.insert(name.to_string(), n);
+                }
+            }
+            std::borrow::Cow::Owned(memo.clone())
         }
-    }
+    };
     for f in findings
         .iter_mut()
         .filter(|f| f.rule == RuleId::DistinctVolume)
     {
-        let Some(system) = system_of(f) else {
+        let Some(system) = &f.evidence.system else {
             continue;
         };
-        let total = space.get(&system).copied().unwrap_or(0);
+        let total = known.get(system).copied().unwrap_or(0);
         if total > 0 {
             f.evidence
                 .counts

@@ -12,11 +12,12 @@ pub mod watch;
 use crate::config::{Config, Rules};
 use crate::error::Result;
 use crate::event::{Event, Tables};
-use crate::finding::{self, Evidence, Family, Finding, Message, RecordRange, RuleId};
+use crate::finding::{self, Evidence, Family, Finding, Message, RecordRange, RuleId, Shared};
 use crate::time::Millis;
 use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the detectors found.
@@ -210,46 +211,139 @@ pub fn window_name(secs: i64) -> String {
     }
 }
 
-/// What the per-identity pass learns for the rules that compare identities.
-#[derive(Debug, Clone, Default)]
+/// What the per-identity pass learns of an identity for the rules that
+/// compare identities: small, serialisable, and enough to decide those
+/// rules without the events (the partitioned run's summaries).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
-    /// Index range of the timeline in the scan's events.
-    pub range: std::ops::Range<usize>,
-    /// Events in its busiest clock hour, and where that hour starts.
+    /// The identity.
+    pub identity: String,
+    /// Index range of its timeline in the [`Timelines`] at hand, if its
+    /// events are there (a partitioned merge loads only those it needs).
+    #[serde(skip)]
+    pub range: Option<std::ops::Range<usize>>,
+    /// Events in its busiest sliding hour, and that hour's index range in
+    /// its timeline.
     pub peak_hour: (u64, usize, usize),
     /// Whether a bulk-read rule fired on its own (then it is not "under
     /// the limit" for coordinated groups).
     pub bulk_fired: bool,
+    /// Its coordinated-group keys, once computed.
+    pub keys: Option<Vec<Shared>>,
 }
 
-/// Runs every enabled rule over a scan.
+impl Profile {
+    /// Its timeline in `tl`, if its events are there.
+    pub fn timeline<'t>(&self, tl: &Timelines<'t>) -> Option<&'t [Event]> {
+        self.range.clone().map(|r| &tl.events[r])
+    }
+
+    /// Points each profile at its timeline in `tl` (or at none).
+    pub fn locate(profiles: &mut [Profile], tl: &Timelines) {
+        let ranges: BTreeMap<String, std::ops::Range<usize>> = tl
+            .ranges()
+            .into_iter()
+            .map(|r| (tl.name(&tl.events[r.clone()]).into_owned(), r))
+            .collect();
+        for p in profiles {
+            p.range = ranges.get(&p.identity).cloned();
+        }
+    }
+}
+
+/// What detection must know of every identity at once before it can
+/// judge any one: how many identities of each peer group (watchlist role,
+/// "" for none) are active at each hour of the day, for `off-hours`. A
+/// partitioned run computes it over all events and hands it to each bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    /// Peer group -> (identities, of them active at each UTC hour).
+    pub hours: BTreeMap<String, (u64, [u64; 24])>,
+}
+
+impl Population {
+    /// The population of `tl`.
+    pub fn of(tl: &Timelines, watchlist: &Watchlist) -> Population {
+        let ranges = tl.ranges();
+        let masks: Vec<u32> = ranges
+            .par_iter()
+            .map(|r| {
+                tl.events[r.clone()].iter().fold(0u32, |m, e| {
+                    m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
+                })
+            })
+            .collect();
+        let mut hours: BTreeMap<String, (u64, [u64; 24])> = BTreeMap::new();
+        for (r, mask) in ranges.iter().zip(&masks) {
+            let name = tl.name(&tl.events[r.clone()]);
+            let group = hours
+                .entry(watchlist.role(&name).unwrap_or("").to_string())
+                .or_insert((0, [0; 24]));
+            group.0 += 1;
+            for h in 0..24 {
+                if mask & 1 << h != 0 {
+                    group.1[h] += 1;
+                }
+            }
+        }
+        Population { hours }
+    }
+
+    /// The share of a peer group's identities active at each hour.
+    fn peer_hours(&self, role: &str) -> [f64; 24] {
+        match self.hours.get(role) {
+            Some((n, active)) => active.map(|a| a as f64 / *n as f64),
+            None => [0.0; 24],
+        }
+    }
+}
+
+/// Distinct records of each system (by name), for the share of the record
+/// space a `distinct-volume` finding reports.
+pub enum RecordSpace {
+    /// Counted from the timelines at hand when first needed, and kept.
+    Counted(std::sync::Mutex<BTreeMap<String, u64>>),
+    /// Known for every system (a partitioned run counts it over all events).
+    Known(BTreeMap<String, u64>),
+}
+
+impl RecordSpace {
+    /// Every system's record space in `tl`.
+    pub fn of(tl: &Timelines) -> RecordSpace {
+        let systems: Vec<u8> = (0..tl.tables.systems.len().min(256))
+            .map(|s| s as u8)
+            .collect();
+        let counts = bulk::distinct_records_of(tl, &systems);
+        RecordSpace::Known(
+            systems
+                .into_iter()
+                .zip(counts)
+                .map(|(s, n)| (bulk::system_name(tl.tables, s), n))
+                .collect(),
+        )
+    }
+}
+
+/// Runs every enabled rule over every timeline.
 pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
-    // As detect_base, without keeping (cloning) what a sweep would reuse.
-    let memo = Memo::default();
-    let (per_identity, profiles) = per_identity(tl, config, watchlist)?;
-    let cross = cross(tl, config, watchlist, &profiles, &memo, true, true)?;
+    let population = Population::of(tl, watchlist);
+    let (per_identity, mut profiles) = per_identity(tl, config, watchlist, &population)?;
+    let decided = decide(config, watchlist, &profiles, true, true)?;
+    let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;
     let all = per_identity.into_iter().flatten().chain(cross).collect();
-    Ok(finish(tl, watchlist, &memo, all))
+    let space = RecordSpace::Counted(Default::default());
+    Ok(finish(tl, watchlist, &space, all))
 }
 
 /// One full detection, kept so that a sweep can re-run only the rules a
 /// change of thresholds touches ([`redetect`]).
 pub struct Base {
     config: Config,
+    population: Population,
     per_identity: Vec<Vec<Finding>>,
     profiles: Vec<Profile>,
     cross: Vec<Finding>,
-    memo: Memo,
-}
-
-/// What depends on the scan alone, not on thresholds: computed when first
-/// needed and kept for every later run over the same scan.
-#[derive(Default)]
-struct Memo {
-    /// Distinct records of each system.
-    record_space: std::sync::Mutex<hashbrown::HashMap<u8, u64>>,
-    /// Each identity's coordinated-group keys.
-    group_keys: std::sync::OnceLock<Vec<Vec<watch::GroupKey>>>,
+    space: RecordSpace,
 }
 
 /// Runs every enabled rule and keeps what [`redetect`] reuses.
@@ -258,22 +352,25 @@ pub fn detect_base(
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<(Detection, Base)> {
-    let memo = Memo::default();
-    let (per_identity, profiles) = per_identity(tl, config, watchlist)?;
-    let cross = cross(tl, config, watchlist, &profiles, &memo, true, true)?;
+    let population = Population::of(tl, watchlist);
+    let (per_identity, mut profiles) = per_identity(tl, config, watchlist, &population)?;
+    let decided = decide(config, watchlist, &profiles, true, true)?;
+    let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;
     let all = per_identity
         .iter()
         .flatten()
         .chain(&cross)
         .cloned()
         .collect();
-    let detection = finish(tl, watchlist, &memo, all);
+    let space = RecordSpace::Counted(Default::default());
+    let detection = finish(tl, watchlist, &space, all);
     let base = Base {
         config: config.clone(),
+        population,
         per_identity,
         profiles,
         cross,
-        memo,
+        space,
     };
     Ok((detection, base))
 }
@@ -301,7 +398,8 @@ pub fn redetect(
     let mut per = base.per_identity.clone();
     let mut profiles = base.profiles.clone();
     if !local.is_empty() {
-        let (fresh, _) = per_identity(tl, &only_rules(config, &local)?, watchlist)?;
+        let only = only_rules(config, &local)?;
+        let (fresh, _) = per_identity(tl, &only, watchlist, &base.population)?;
         for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
             mine.retain(|f| !local.contains(&f.rule));
             mine.extend(fresh);
@@ -316,17 +414,10 @@ pub fn redetect(
         })
         .cloned()
         .collect();
-    cross_findings.extend(cross(
-        tl,
-        config,
-        watchlist,
-        &profiles,
-        &base.memo,
-        peers,
-        coordinated,
-    )?);
+    let decided = decide(config, watchlist, &profiles, peers, coordinated)?;
+    cross_findings.extend(cross(tl, config, watchlist, &mut profiles, &decided)?);
     let all = per.into_iter().flatten().chain(cross_findings).collect();
-    Ok(finish(tl, watchlist, &base.memo, all))
+    Ok(finish(tl, watchlist, &base.space, all))
 }
 
 /// The rules whose settings differ between two configurations, for any
@@ -400,55 +491,24 @@ impl<'a> RoleRules<'a> {
 }
 
 /// Every identity's findings (merged per rule) and profile, for the rules
-/// `config` enables.
-fn per_identity(
+/// `config` enables: the per-identity half of detection, which a
+/// partitioned run does bucket by bucket.
+pub fn per_identity(
     tl: &Timelines,
     config: &Config,
     watchlist: &Watchlist,
+    population: &Population,
 ) -> Result<(Vec<Vec<Finding>>, Vec<Profile>)> {
     let roles = RoleRules::new(config)?;
     let rules_of = |identity: &str| roles.of(watchlist, identity);
     let watched = watch::watched_index(tl.tables, watchlist);
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    for t in tl.iter() {
-        ranges.push(start..start + t.len());
-        start += t.len();
-    }
-    // Peer groups' hours: the share of each group's identities active at
-    // each hour of the day.
-    let masks: Vec<u32> = ranges
-        .par_iter()
-        .map(|r| {
-            tl.events[r.clone()].iter().fold(0u32, |m, e| {
-                m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
-            })
-        })
-        .collect();
-    let mut peer_hours: BTreeMap<String, ([f64; 24], f64)> = BTreeMap::new();
-    for (r, mask) in ranges.iter().zip(&masks) {
-        let name = tl.tables.identities.text(tl.events[r.start].identity);
-        let group = peer_hours
-            .entry(watchlist.role(&name).unwrap_or("").to_string())
-            .or_default();
-        group.1 += 1.0;
-        for h in 0..24 {
-            if mask & 1 << h != 0 {
-                group.0[h] += 1.0;
-            }
-        }
-    }
-    for (hours, n) in peer_hours.values_mut() {
-        hours.iter_mut().for_each(|h| *h /= *n);
-    }
-    let per_identity: Vec<(Vec<Finding>, Profile)> = ranges
+    let keys_wanted = config.rules.coordinated.enabled;
+    let per_identity: Vec<(Vec<Finding>, Profile)> = tl
+        .ranges()
         .into_par_iter()
         .map(|range| {
             let events = &tl.events[range.clone()];
-            let identity = tl.tables.identities.text(events[0].identity);
-            let peers = peer_hours
-                .get(watchlist.role(&identity).unwrap_or(""))
-                .map_or([0.0; 24], |g| g.0);
+            let identity = tl.name(events);
             let ctx = Ctx {
                 tables: tl.tables,
                 paths: tl.paths,
@@ -456,7 +516,7 @@ fn per_identity(
                 identity: &identity,
                 rules: rules_of(&identity),
                 watched: &watched,
-                peer_hours: peers,
+                peer_hours: population.peer_hours(watchlist.role(&identity).unwrap_or("")),
             };
             let mut findings = Vec::new();
             bulk::detect(events, &ctx, &mut findings);
@@ -465,7 +525,10 @@ fn per_identity(
             let profile = Profile {
                 peak_hour: rate::peak_hour(events),
                 bulk_fired: findings.iter().any(|f| f.family == Family::BulkRead),
-                range,
+                keys: keys_wanted
+                    .then(|| watch::group_keys(events, tl.tables, watchlist, &identity)),
+                identity: identity.into_owned(),
+                range: Some(range),
             };
             (merge(findings, events), profile)
         })
@@ -473,38 +536,96 @@ fn per_identity(
     Ok(per_identity.into_iter().unzip())
 }
 
-/// The rules that compare identities.
-fn cross(
-    tl: &Timelines,
+/// What the rules that compare identities decided from the profiles
+/// alone; the timelines they need to write their findings follow.
+#[derive(Debug, Clone, Default)]
+pub struct Decided {
+    /// `rate-peer`'s outliers.
+    peers: Vec<rate::PeerOutlier>,
+    /// `coordinated`'s groups.
+    groups: Vec<(Shared, Vec<usize>)>,
+    /// Whether `coordinated` was decided at all.
+    coordinated: bool,
+}
+
+impl Decided {
+    /// The profiles (indices) whose timelines the findings need.
+    pub fn needed(&self) -> std::collections::BTreeSet<usize> {
+        let mut out: std::collections::BTreeSet<usize> =
+            self.peers.iter().map(|p| p.profile).collect();
+        for (_, members) in &self.groups {
+            out.extend(members);
+        }
+        out
+    }
+}
+
+/// Decides the rules that compare identities (`peers`: `rate-peer`;
+/// `coordinated`) from every identity's profile, in identity order.
+pub fn decide(
     config: &Config,
     watchlist: &Watchlist,
     profiles: &[Profile],
-    memo: &Memo,
     peers: bool,
     coordinated: bool,
+) -> Result<Decided> {
+    let roles = RoleRules::new(config)?;
+    let rules_of = |identity: &str| roles.of(watchlist, identity);
+    Ok(Decided {
+        peers: if peers {
+            rate::peer_outliers(watchlist, profiles, &rules_of)
+        } else {
+            Vec::new()
+        },
+        groups: if coordinated {
+            watch::coordinated_groups(profiles, &rules_of)
+        } else {
+            Vec::new()
+        },
+        coordinated,
+    })
+}
+
+/// The findings of the rules that compare identities, as `decided`, from
+/// the timelines in `tl` (at least those `decided` needs). Coordinated
+/// keys missing from a profile (a sweep whose base ran without the rule)
+/// are computed here first.
+pub fn cross(
+    tl: &Timelines,
+    config: &Config,
+    watchlist: &Watchlist,
+    profiles: &mut [Profile],
+    decided: &Decided,
 ) -> Result<Vec<Finding>> {
     let roles = RoleRules::new(config)?;
     let rules_of = |identity: &str| roles.of(watchlist, identity);
     let mut out = Vec::new();
-    if peers {
-        rate::detect_peers(tl, config, watchlist, profiles, &rules_of, &mut out);
+    rate::peer_findings(tl, watchlist, profiles, &decided.peers, &rules_of, &mut out);
+    let mut groups = std::borrow::Cow::Borrowed(&decided.groups);
+    if decided.coordinated
+        && config.rules.coordinated.enabled
+        && profiles.iter().any(|p| p.keys.is_none())
+    {
+        for p in profiles.iter_mut() {
+            if let Some(events) = p.timeline(tl) {
+                p.keys = Some(watch::group_keys(events, tl.tables, watchlist, &p.identity));
+            }
+        }
+        groups = std::borrow::Cow::Owned(watch::coordinated_groups(profiles, &rules_of));
     }
-    if coordinated {
-        watch::detect_coordinated(
-            tl,
-            watchlist,
-            profiles,
-            &rules_of,
-            &memo.group_keys,
-            &mut out,
-        );
-    }
+    watch::coordinated_findings(tl, watchlist, profiles, &groups, &rules_of, &mut out);
     Ok(out)
 }
 
-/// Share of the record space, the allowlist, and the ranking.
-fn finish(tl: &Timelines, watchlist: &Watchlist, memo: &Memo, mut all: Vec<Finding>) -> Detection {
-    bulk::add_record_space_share(tl, &mut all, &memo.record_space);
+/// Share of the record space, the allowlist, and the ranking: the last
+/// step, over every identity's findings.
+pub fn finish(
+    tl: &Timelines,
+    watchlist: &Watchlist,
+    space: &RecordSpace,
+    mut all: Vec<Finding>,
+) -> Detection {
+    bulk::add_record_space_share(tl, &mut all, space);
     for f in &mut all {
         f.suppressed = watchlist.allowed.contains(&f.identity);
     }

@@ -2,7 +2,7 @@
 //! `regularity`, `off-hours`.
 
 use super::{episodes, window_name, Ctx, Profile};
-use crate::config::{Config, Rules};
+use crate::config::Rules;
 use crate::event::Event;
 use crate::finding::{duration, group, ClientCount, Finding, RuleId};
 use crate::message;
@@ -349,35 +349,45 @@ fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-/// `rate-peer`: compares each identity's busiest hour with its peer group
-/// (its watchlist role, else every identity without one).
-pub fn detect_peers<'a>(
-    tl: &Timelines,
-    _config: &Config,
+/// An identity whose busiest hour stands out from its peer group's:
+/// decided from the profiles alone, so that it can be decided where only
+/// the summaries of every identity are at hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerOutlier {
+    /// Index of its profile.
+    pub profile: usize,
+    /// Its peer group: its watchlist role, or "" for none.
+    pub role: String,
+    /// Identities in the group.
+    pub peers: usize,
+    /// The group's 99th percentile of busiest hours.
+    pub p99: u64,
+    /// The limit its busiest hour crossed.
+    pub limit: f64,
+}
+
+/// `rate-peer`, decided: compares each identity's busiest hour with its
+/// peer group (its watchlist role, else every identity without one).
+pub fn peer_outliers<'a>(
     watchlist: &Watchlist,
     profiles: &[Profile],
     rules_of: &dyn Fn(&str) -> &'a Rules,
-    out: &mut Vec<Finding>,
-) {
+) -> Vec<PeerOutlier> {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let names: Vec<std::borrow::Cow<str>> = profiles
-        .iter()
-        .map(|p| tl.tables.identities.text(tl.events[p.range.start].identity))
-        .collect();
-    for (i, name) in names.iter().enumerate() {
+    for (i, p) in profiles.iter().enumerate() {
         groups
-            .entry(watchlist.role(name).unwrap_or(""))
+            .entry(watchlist.role(&p.identity).unwrap_or(""))
             .or_default()
             .push(i);
     }
+    let mut out = Vec::new();
     for (role, members) in groups {
         let mut peaks: Vec<u64> = members.iter().map(|&i| profiles[i].peak_hour.0).collect();
         peaks.sort_unstable();
         let p99 = peaks[((peaks.len() - 1) as f64 * 0.99) as usize].max(1);
         for &i in &members {
-            let rules = rules_of(&names[i]);
-            let c = &rules.rate_peer;
-            let (peak, lo, hi) = profiles[i].peak_hour;
+            let c = &rules_of(&profiles[i].identity).rate_peer;
+            let peak = profiles[i].peak_hour.0;
             let limit = (p99 as f64 * c.factor).ceil();
             if !c.enabled
                 || (members.len() as u64) < c.min_peers
@@ -386,37 +396,62 @@ pub fn detect_peers<'a>(
             {
                 continue;
             }
-            let events = &tl.events[profiles[i].range.clone()];
-            let ctx = Ctx::for_identity(tl, watchlist, &names[i], rules);
-            let group_name = if role.is_empty() {
-                "all identities without a role".to_string()
-            } else {
-                format!("role {role}")
-            };
-            let mut f = ctx.finding(
-                RuleId::RatePeer,
-                &events[lo..hi],
-                "events in its busiest hour".into(),
-                peak as f64,
+            out.push(PeerOutlier {
+                profile: i,
+                role: role.to_string(),
+                peers: members.len(),
+                p99,
                 limit,
-                message!(format!(
-                    "made {} requests in its busiest hour where {} of {} peers ({}) stay at or under {} (limit {} = {} x their 99th percentile)",
-                    group(peak),
-                    "99%",
-                    members.len(),
-                    group_name,
-                    group(p99),
-                    limit,
-                    c.factor
-                )),
-            );
-            f.evidence.window_secs = Some(HOUR / 1000);
-            f.evidence
-                .counts
-                .insert("peers".into(), members.len() as u64);
-            f.evidence.counts.insert("peer_p99".into(), p99);
-            out.push(f);
+            });
         }
+    }
+    out
+}
+
+/// The `rate-peer` findings of `outliers`, from their timelines in `tl`.
+pub fn peer_findings<'a>(
+    tl: &Timelines,
+    watchlist: &Watchlist,
+    profiles: &[Profile],
+    outliers: &[PeerOutlier],
+    rules_of: &dyn Fn(&str) -> &'a Rules,
+    out: &mut Vec<Finding>,
+) {
+    for o in outliers {
+        let p = &profiles[o.profile];
+        let Some(events) = p.timeline(tl) else {
+            continue;
+        };
+        let rules = rules_of(&p.identity);
+        let c = &rules.rate_peer;
+        let (peak, lo, hi) = p.peak_hour;
+        let ctx = Ctx::for_identity(tl, watchlist, &p.identity, rules);
+        let group_name = if o.role.is_empty() {
+            "all identities without a role".to_string()
+        } else {
+            format!("role {}", o.role)
+        };
+        let mut f = ctx.finding(
+            RuleId::RatePeer,
+            &events[lo..hi],
+            "events in its busiest hour".into(),
+            peak as f64,
+            o.limit,
+            message!(format!(
+                "made {} requests in its busiest hour where {} of {} peers ({}) stay at or under {} (limit {} = {} x their 99th percentile)",
+                group(peak),
+                "99%",
+                o.peers,
+                group_name,
+                group(o.p99),
+                o.limit,
+                c.factor
+            )),
+        );
+        f.evidence.window_secs = Some(HOUR / 1000);
+        f.evidence.counts.insert("peers".into(), o.peers as u64);
+        f.evidence.counts.insert("peer_p99".into(), o.p99);
+        out.push(f);
     }
 }
 

@@ -306,9 +306,9 @@ pub fn watched_index(tables: &Tables, watchlist: &Watchlist) -> HashMap<Record, 
 }
 
 /// What the identities of a coordinated group share: typed, so that
-/// grouping compares numbers; the text is made once per group.
+/// grouping compares numbers; named once per identity.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum GroupKey {
+enum GroupKey {
     /// A watchlist campaign.
     Campaign(String),
     /// An IPv4 /24: its first three octets.
@@ -319,7 +319,7 @@ pub enum GroupKey {
 
 impl GroupKey {
     /// The key as findings name it.
-    pub fn shared(&self, tables: &Tables) -> Shared {
+    fn shared(&self, tables: &Tables) -> Shared {
         match self {
             GroupKey::Campaign(c) => Shared::Campaign(c.clone()),
             GroupKey::Net24([a, b, c]) => Shared::Network(format!("{a}.{b}.{c}.0/24")),
@@ -328,120 +328,106 @@ impl GroupKey {
     }
 }
 
-/// The coordinated-group keys of every identity (campaign, ip /24s and user
-/// agents of its reads). They do not depend on thresholds, so a sweep
-/// computes them once.
+/// The coordinated-group keys of one identity: its campaign, and the ip
+/// /24s and user agents of its reads, as findings name them (keys that
+/// print alike, such as agents differing only in invalid UTF-8, are one).
+/// They do not depend on thresholds.
 pub fn group_keys(
-    tl: &Timelines,
+    events: &[Event],
+    tables: &Tables,
     watchlist: &Watchlist,
-    profiles: &[Profile],
-) -> Vec<Vec<GroupKey>> {
-    let t = tl.tables;
-    // Each ip's /24, parsed once.
-    let nets: Vec<Option<[u8; 3]>> = (0..t.ips.len() as Sym)
-        .into_par_iter()
-        .map(|ip| net24(t.ips.get(ip)))
+    identity: &str,
+) -> Vec<Shared> {
+    let mut keys: Vec<GroupKey> = Vec::new();
+    if let Some(campaign) = watchlist.campaigns.get(identity) {
+        if !campaign.campaign.is_empty() {
+            keys.push(GroupKey::Campaign(campaign.campaign.clone()));
+        }
+    }
+    let mut clients: Vec<Sym> = events
+        .iter()
+        .filter(|e| e.record.is_some())
+        .map(|e| e.client)
         .collect();
-    profiles
-        .par_iter()
-        .map(|p| {
-            let events = &tl.events[p.range.clone()];
-            let name = t.identities.text(events[0].identity);
-            let mut keys: Vec<GroupKey> = Vec::new();
-            if let Some(campaign) = watchlist.campaigns.get(name.as_ref()) {
-                if !campaign.campaign.is_empty() {
-                    keys.push(GroupKey::Campaign(campaign.campaign.clone()));
-                }
-            }
-            let mut clients: Vec<Sym> = events
-                .iter()
-                .filter(|e| e.record.is_some())
-                .map(|e| e.client)
-                .collect();
-            clients.sort_unstable();
-            clients.dedup();
-            for cl in clients {
-                let client = t.client(cl);
-                if let Some(net) = nets[client.ip as usize] {
-                    keys.push(GroupKey::Net24(net));
-                }
-                if !t.agents.get(client.agent).is_empty() {
-                    keys.push(GroupKey::Agent(client.agent));
-                }
-            }
-            keys.sort();
-            keys.dedup();
-            keys
+    clients.sort_unstable();
+    clients.dedup();
+    for cl in clients {
+        let client = tables.client(cl);
+        if let Some(net) = net24(tables.ips.get(client.ip)) {
+            keys.push(GroupKey::Net24(net));
+        }
+        if !tables.agents.get(client.agent).is_empty() {
+            keys.push(GroupKey::Agent(client.agent));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let mut shared: Vec<Shared> = keys.iter().map(|k| k.shared(tables)).collect();
+    shared.sort();
+    shared.dedup();
+    shared
+}
+
+/// The groups `coordinated` examines, decided from the profiles alone:
+/// what they share and their members (profile indices, ascending), in
+/// key order. Members are identities under every bulk-read limit; a key
+/// shared by too many identities is too common to mean anything, unless
+/// it is a campaign.
+pub fn coordinated_groups<'a>(
+    profiles: &[Profile],
+    rules_of: &dyn Fn(&str) -> &'a Rules,
+) -> Vec<(Shared, Vec<usize>)> {
+    let c = &rules_of("").coordinated;
+    if !c.enabled {
+        return Vec::new();
+    }
+    let mut by_key: BTreeMap<&Shared, Vec<usize>> = BTreeMap::new();
+    for (i, p) in profiles.iter().enumerate() {
+        if p.bulk_fired || !rules_of(&p.identity).coordinated.enabled {
+            continue;
+        }
+        for k in p.keys.iter().flatten() {
+            by_key.entry(k).or_default().push(i);
+        }
+    }
+    by_key
+        .into_iter()
+        .filter(|(key, members)| {
+            let n = members.len() as u64;
+            let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
+            // A common key means nothing, unless it is a campaign.
+            n >= c.min_members && (!common || matches!(key, Shared::Campaign(_)))
         })
+        .map(|(key, members)| (key.clone(), members))
         .collect()
 }
 
 /// `coordinated`: identities that share a campaign, an ip /24 or a rare
 /// user agent and together read more distinct records than the limit,
-/// while none of them fired a bulk-read rule alone. `keys` caches
-/// [`group_keys`].
-pub fn detect_coordinated<'a>(
+/// while none of them fired a bulk-read rule alone. `groups` come from
+/// [`coordinated_groups`]; the members' timelines from `tl`.
+pub fn coordinated_findings<'a>(
     tl: &Timelines,
     watchlist: &Watchlist,
     profiles: &[Profile],
+    groups: &[(Shared, Vec<usize>)],
     rules_of: &(dyn Fn(&str) -> &'a Rules + Sync),
-    keys: &std::sync::OnceLock<Vec<Vec<GroupKey>>>,
     out: &mut Vec<Finding>,
 ) {
-    let base = rules_of("");
-    let c = &base.coordinated;
-    if !c.enabled {
-        return;
-    }
-    let t = tl.tables;
-    let names: Vec<String> = profiles
-        .iter()
-        .map(|p| {
-            t.identities
-                .text(tl.events[p.range.start].identity)
-                .into_owned()
-        })
-        .collect();
-    let keys = keys.get_or_init(|| group_keys(tl, watchlist, profiles));
-    // Groups: key -> members (profile indices), members under the limits only.
-    let mut by_key: HashMap<&GroupKey, Vec<usize>> = HashMap::new();
-    for (i, p) in profiles.iter().enumerate() {
-        if p.bulk_fired || !rules_of(&names[i]).coordinated.enabled {
-            continue;
-        }
-        for k in &keys[i] {
-            by_key.entry(k).or_default().push(i);
-        }
-    }
-    // Named as findings show them, in name order (keys that print alike,
-    // such as agents differing only in invalid UTF-8, are one group).
-    let mut named: BTreeMap<Shared, Vec<usize>> = BTreeMap::new();
-    for (key, members) in by_key {
-        named.entry(key.shared(t)).or_default().extend(members);
-    }
+    let c = &rules_of("").coordinated;
+    let names: Vec<&str> = profiles.iter().map(|p| p.identity.as_str()).collect();
     // Each group is scanned on its own (in parallel); the findings are
-    // gathered in name order, so the result does not depend on threads.
-    let groups: Vec<(Shared, Vec<usize>)> = named
-        .into_iter()
-        .map(|(name, mut members)| {
-            members.sort_unstable();
-            members.dedup();
-            (name, members)
-        })
-        .collect();
+    // gathered in key order, so the result does not depend on threads.
     let per_group: Vec<Vec<(usize, Finding)>> = groups
         .par_iter()
         .map(|(key, members)| {
         let mut found = Vec::new();
-        let n = members.len() as u64;
-        let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
-        if n < c.min_members || (common && !matches!(key, Shared::Campaign(_))) {
-            return found;
-        }
         // The members' reads, in time order.
         let mut reads: Vec<(Millis, u8, Record, usize, usize)> = Vec::new();
         for &m in members {
-            let range = profiles[m].range.clone();
+            let Some(range) = profiles[m].range.clone() else {
+                continue;
+            };
             for (k, e) in tl.events[range.clone()].iter().enumerate() {
                 if matches!(e.action, Action::Read | Action::Export) && e.record.is_some() {
                     reads.push((e.time, e.system, e.record, m, range.start + k));
@@ -451,7 +437,10 @@ pub fn detect_coordinated<'a>(
         if (reads.len() as u64) < c.max_records {
             return found;
         }
-        reads.sort_unstable();
+        // Time, then member (profiles are in name order), then place in
+        // its timeline: an order that does not depend on how symbols were
+        // numbered, so every process that loads these timelines agrees.
+        reads.sort_unstable_by_key(|r| (r.0, r.3, r.4));
         let window = c.window * 1000;
         let mut counts: HashMap<(u8, Record), u32> = HashMap::new();
         let mut who: HashMap<usize, u32> = HashMap::new();
@@ -498,8 +487,8 @@ pub fn detect_coordinated<'a>(
                 .collect();
             let first = own[0];
             let last = own[own.len() - 1];
-            let rules = rules_of(&names[m]);
-            let ctx = Ctx::for_identity(tl, watchlist, &names[m], rules);
+            let rules = rules_of(names[m]);
+            let ctx = Ctx::for_identity(tl, watchlist, names[m], rules);
             let [what, value] = key.parts();
             let mut f = ctx.finding(
                 RuleId::Coordinated,
@@ -544,7 +533,9 @@ pub fn detect_coordinated<'a>(
         found.entry(m).or_default().push(f);
     }
     for (m, fs) in found {
-        out.extend(merge(fs, &tl.events[profiles[m].range.clone()]));
+        if let Some(timeline) = profiles[m].timeline(tl) {
+            out.extend(merge(fs, timeline));
+        }
     }
 }
 

@@ -1,0 +1,170 @@
+//! Partitioned detection equals one scan: for 1, 2 and 4 buckets,
+//! `partition` -> `detect` per bucket -> `merge` gives byte-identical
+//! findings in every machine output, on the bundled contest and on
+//! generated contests of several seeds; and a damaged partition is an
+//! error naming the file.
+
+use crate::util::{data, generate};
+use scrapewatch::detect::{detect, Detection};
+use scrapewatch::input::Input;
+use scrapewatch::output::{self, OutputFormat, Pseudonymizer};
+use scrapewatch::partition;
+use scrapewatch::scan::{scan, Options, Scan};
+use scrapewatch::watchlist::Watchlist;
+use scrapewatch::Config;
+use std::path::{Path, PathBuf};
+
+/// Every machine output of a detection, pseudonymised or not.
+fn outputs(detection: &Detection) -> String {
+    let mut text = Vec::new();
+    let key = Pseudonymizer::new(b"a test key of sixteen bytes");
+    for pseudonymise in [false, true] {
+        let mut shown = detection.findings.clone();
+        if pseudonymise {
+            shown.iter_mut().for_each(|f| key.finding(f));
+        }
+        for format in [OutputFormat::Json, OutputFormat::Csv] {
+            output::write(&mut text, &shown, format, false).unwrap();
+        }
+    }
+    String::from_utf8(text).unwrap()
+}
+
+fn scanned(files: &[PathBuf], config: &Config) -> Scan {
+    let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
+    scan(config, &inputs, &Options::default()).unwrap()
+}
+
+/// Partitions into `buckets`, detects every bucket (last first: order does
+/// not matter), merges.
+fn partitioned(
+    dir: &Path,
+    scan: &Scan,
+    config: &Config,
+    watchlist: Option<&Path>,
+    buckets: u32,
+) -> partition::Merged {
+    let text = watchlist.map(|p| std::fs::read_to_string(p).unwrap());
+    partition::partition(dir, scan, config, text, buckets).unwrap();
+    for k in (0..buckets).rev() {
+        partition::detect_bucket(dir, k).unwrap();
+    }
+    partition::merge(dir).unwrap()
+}
+
+fn assert_same_every_way(files: &[PathBuf], watchlist: Option<&Path>, what: &str) {
+    let config = Config::default();
+    let wl = watchlist.map_or_else(Watchlist::default, |p| Watchlist::load(p).unwrap());
+    let scan = scanned(files, &config);
+    let expected = outputs(&detect(&scan.timelines(), &config, &wl).unwrap());
+    assert!(
+        expected.lines().count() > 10,
+        "{what}: too few findings to compare"
+    );
+    for buckets in [1, 2, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let merged = partitioned(&dir.path().join("p"), &scan, &config, watchlist, buckets);
+        let got = outputs(&merged.detection);
+        assert!(
+            got == expected,
+            "{what}, {buckets} buckets: findings differ\n--- scan\n{expected}\n--- merge\n{got}"
+        );
+        assert_eq!(merged.summary, serde_json::to_value(&scan.summary).unwrap());
+    }
+}
+
+#[test]
+fn the_bundled_contest_in_1_2_and_4_buckets() {
+    assert_same_every_way(
+        &[data("contest/events.ndjson.gz")],
+        Some(&data("contest/watchlist.csv")),
+        "bundled contest",
+    );
+}
+
+#[test]
+fn generated_contests_in_1_2_and_4_buckets() {
+    for seed in [3, 11] {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), 150_000, seed, "ndjson");
+        let events = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("events"))
+            .unwrap();
+        assert_same_every_way(
+            &[events],
+            Some(&dir.path().join("watchlist.csv")),
+            &format!("seed {seed}"),
+        );
+    }
+}
+
+#[test]
+fn a_damaged_partition_is_an_error_naming_the_file() {
+    let config = Config::default();
+    let scan = scanned(&[data("sample.ndjson")], &config);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    partition::partition(&dir, &scan, &config, None, 2).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "partition files are private");
+    }
+
+    // A missing bucket result.
+    partition::detect_bucket(&dir, 0).unwrap();
+    let err = partition::merge(&dir).expect_err("bucket 1 was not detected");
+    assert!(
+        err.to_string().contains("detect-00001.json: missing"),
+        "{err}"
+    );
+
+    // A bucket out of range.
+    assert!(partition::detect_bucket(&dir, 2).is_err());
+
+    // A bucket from another partition run.
+    let other = tmp.path().join("other");
+    let mut c2 = config.clone();
+    c2.rules.sequential_read.min_run += 1;
+    partition::partition(&other, &scan, &c2, None, 2).unwrap();
+    std::fs::copy(
+        other.join("bucket-00001.arrow"),
+        dir.join("bucket-00001.arrow"),
+    )
+    .unwrap();
+    let err = partition::detect_bucket(&dir, 1).expect_err("foreign bucket");
+    assert!(
+        err.to_string()
+            .contains("bucket-00001.arrow: belongs to another partition run"),
+        "{err}"
+    );
+
+    // A truncated bucket.
+    let bytes = std::fs::read(other.join("bucket-00000.arrow")).unwrap();
+    std::fs::write(dir.join("bucket-00000.arrow"), &bytes[..bytes.len() / 2]).unwrap();
+    let err = partition::detect_bucket(&dir, 0).expect_err("truncated bucket");
+    assert!(err.to_string().contains("bucket-00000.arrow"), "{err}");
+
+    // A directory written by another layout version.
+    let manifest = std::fs::read_to_string(dir.join("partition.json")).unwrap();
+    std::fs::write(
+        dir.join("partition.json"),
+        manifest.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .unwrap();
+    let err = partition::merge(&dir).expect_err("other version");
+    assert!(
+        err.to_string()
+            .contains("partition.json: written by scrapewatch"),
+        "{err}"
+    );
+
+    // A directory that is not empty is refused.
+    assert!(partition::partition(&dir, &scan, &config, None, 2).is_err());
+}
