@@ -7,4 +7,5 @@ mod cli;
 mod detect;
 mod generate;
 mod invariance;
+mod output_safety;
 mod report;
