@@ -174,42 +174,23 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
     }
 }
 
-/// One finding's table cells, escaped, with their widths in characters.
-/// (A wide character counts as one; logs rarely carry them in the fields
-/// shown, and a miscount only misaligns, never hides.)
+/// One finding's table cells, escaped. Widths are counted in characters
+/// (a wide character counts as one; logs rarely carry them in the fields
+/// shown, and a miscount only misaligns, never hides).
 struct Row<'a> {
     severity: Severity,
     score: u8,
     identity: Cow<'a, str>,
     rule: Cow<'a, str>,
     start: Cow<'a, str>,
+    /// The message, and the allowlist's note.
     message: String,
-    evidence: Option<String>,
+    samples: &'a [String],
 }
 
-fn chars(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn table(out: &mut dyn Write, findings: &[Finding], style: Style) -> io::Result<()> {
-    if findings.is_empty() {
-        return writeln!(out, "no findings");
-    }
-    let paint = |s: Severity, text: &str| -> String {
-        if !style.colour {
-            return text.to_string();
-        }
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-        };
-        format!("\x1b[{code}m{text}\x1b[0m")
-    };
-    let rows: Vec<Row> = findings
-        .iter()
-        .map(|f| Row {
+impl<'a> Row<'a> {
+    fn new(f: &'a Finding) -> Row<'a> {
+        Row {
             severity: f.severity,
             score: f.score,
             identity: printable(&f.identity),
@@ -224,74 +205,84 @@ fn table(out: &mut dyn Write, findings: &[Finding], style: Style) -> io::Result<
                     ""
                 }
             ),
-            evidence: (!f.evidence.samples.is_empty())
-                .then(|| printable(&f.evidence.samples.join(" ")).into_owned()),
-        })
-        .collect();
+            samples: &f.evidence.samples,
+        }
+    }
+
+    /// Severity (coloured if asked), score, identity, rule and start.
+    fn head(&self, id_width: usize, colour: bool) -> String {
+        let severity = format!("{:<8}", self.severity.name());
+        let severity = if colour {
+            let code = match self.severity {
+                Severity::Critical => "1;31",
+                Severity::High => "31",
+                Severity::Medium => "33",
+                Severity::Low => "36",
+            };
+            format!("\x1b[{code}m{severity}\x1b[0m")
+        } else {
+            severity
+        };
+        format!(
+            "{severity} {:>3}  {:<id_width$}  {:<17}  {}",
+            self.score, self.identity, self.rule, self.start
+        )
+    }
+
+    /// The widest line of the one-line layout.
+    fn one_line_width(&self, id_width: usize) -> usize {
+        let head = 8 + 1 + 3 + 2 + chars(&self.identity).max(id_width) + 2;
+        let head = head + chars(&self.rule).max(17) + 2 + chars(&self.start);
+        let samples: usize = self.samples.iter().map(|s| chars(s) + 1).sum();
+        let evidence = if samples == 0 {
+            0
+        } else {
+            14 + id_width + 2 + "evidence: ".len() + samples - 1
+        };
+        (head + 2 + chars(&self.message)).max(evidence)
+    }
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The table: one line per finding (and one of evidence) when every line
+/// fits the width, else each finding's head on a line of its own and the
+/// message and evidence below it, indented and wrapped, rather than lines
+/// the terminal folds at random. Nothing is cut; JSON has the same text.
+fn table(out: &mut dyn Write, findings: &[Finding], style: Style) -> io::Result<()> {
+    if findings.is_empty() {
+        return writeln!(out, "no findings");
+    }
+    let rows: Vec<Row> = findings.iter().map(Row::new).collect();
     let id_width = rows
         .iter()
         .map(|r| chars(&r.identity))
         .max()
         .unwrap_or(8)
         .min(40);
-    // severity, score, identity, rule, start, then the message.
-    let head = |r: &Row, id_width: usize| {
-        8 + 1
-            + 3
-            + 2
-            + chars(&r.identity).max(id_width)
-            + 2
-            + chars(&r.rule).max(17)
-            + 2
-            + chars(&r.start)
-    };
-    let one_line = |r: &Row| {
-        let evidence = r
-            .evidence
-            .as_ref()
-            .map_or(0, |e| 14 + id_width + 12 + chars(e));
-        (head(r, id_width) + 2 + chars(&r.message)).max(evidence)
-    };
-    let fits = style
-        .width
-        .is_none_or(|w| rows.iter().all(|r| one_line(r) <= w));
-    if fits {
-        for r in &rows {
-            writeln!(
-                out,
-                "{} {:>3}  {:<id_width$}  {:<17}  {}  {}",
-                paint(r.severity, &format!("{:<8}", r.severity.name())),
-                r.score,
-                r.identity,
-                r.rule,
-                r.start,
-                r.message,
-            )?;
-            if let Some(e) = &r.evidence {
-                writeln!(out, "{:>14}{:id_width$}  evidence: {e}", "", "")?;
+    let width = match style.width {
+        Some(w) if rows.iter().any(|r| r.one_line_width(id_width) > w) => w,
+        _ => {
+            for r in &rows {
+                writeln!(out, "{}  {}", r.head(id_width, style.colour), r.message)?;
+                if !r.samples.is_empty() {
+                    let samples = printable(&r.samples.join(" ")).into_owned();
+                    writeln!(out, "{:>14}{:id_width$}  evidence: {samples}", "", "")?;
+                }
             }
+            return Ok(());
         }
-        return Ok(());
-    }
-    // Too wide for the terminal: the head on one line, the message and the
-    // evidence below it, indented and wrapped, rather than lines the
-    // terminal folds at random. Nothing is cut; JSON has the same text.
-    let width = style.width.unwrap_or(usize::MAX);
-    let fixed = 8 + 1 + 3 + 2 + 2 + 17 + 2 + 20;
-    let id_width = id_width.min(width.saturating_sub(fixed));
-    for (r, f) in rows.iter().zip(findings) {
-        writeln!(
-            out,
-            "{} {:>3}  {:<id_width$}  {:<17}  {}",
-            paint(r.severity, &format!("{:<8}", r.severity.name())),
-            r.score,
-            r.identity,
-            r.rule,
-            r.start,
-        )?;
+    };
+    // Severity, score, rule and start take 55 columns; the identity gets
+    // what is left, up to its usual width.
+    let id_width = id_width.min(width.saturating_sub(55));
+    for r in &rows {
+        writeln!(out, "{}", r.head(id_width, style.colour))?;
         wrap(out, "", &r.message, width)?;
-        if !f.evidence.samples.is_empty() {
-            let samples = printable(&grouped(&f.evidence.samples)).into_owned();
+        if !r.samples.is_empty() {
+            let samples = printable(&grouped(r.samples)).into_owned();
             wrap(out, "evidence: ", &samples, width)?;
         }
     }
