@@ -639,7 +639,14 @@ mod tests {
             String::from_utf8(out).unwrap()
         };
         let wide = render(None);
-        assert_eq!(wide.lines().count(), 2);
+        // The one-line layout, byte for byte as before the terminal width
+        // was known: a pipe or a file gets it.
+        assert_eq!(
+            wide,
+            "high      80  camp-rowe-0  sequential-read    2025-06-03T19:00:00Z  \
+             read 300 membership records in ascending id order 223456-224100 over 1h00m (limit 200)\n              \
+             \x20            evidence: events.ndjson:1 events.ndjson:2 events.ndjson:3 events.ndjson:4 events.ndjson:5\n"
+        );
         assert_eq!(render(Some(500)), wide, "a line that fits is not wrapped");
         let narrow = render(Some(70));
         assert!(narrow.lines().all(|l| l.chars().count() <= 70), "{narrow}");

@@ -254,3 +254,26 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| path.display().to_string())?;
     f.commit()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncommitted_output_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("findings.csv");
+        std::fs::write(&dest, "old\n").unwrap();
+        let mut f = OutputFile::create(&dest).unwrap();
+        f.write_all(b"half a fi").unwrap();
+        drop(f); // the run failed before commit
+        assert_eq!(std::fs::read(&dest).unwrap(), b"old\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        let mut f = OutputFile::create(&dest).unwrap();
+        f.write_all(b"new\n").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
