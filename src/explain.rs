@@ -9,6 +9,7 @@
 
 use crate::config::Rules;
 use crate::detect::{self, rate, Ctx, Detection};
+use crate::escape::printable;
 use crate::event::{Action, Event};
 use crate::finding::{duration, group, Finding, RuleId};
 use crate::timeline::Timelines;
@@ -297,19 +298,20 @@ pub fn explain(
 }
 
 impl Explanation {
-    /// The explanation for people.
+    /// The explanation for people. Every string from the logs or the
+    /// watchlist goes through [`printable`]: it is shown on a terminal.
     pub fn render(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
             "{}{}: {} events from {} to {}",
-            self.identity,
+            printable(&self.identity),
             self.role
                 .as_ref()
-                .map_or(String::new(), |r| format!(" (role {r})")),
+                .map_or(String::new(), |r| format!(" (role {})", printable(r))),
             group(self.events),
-            self.span.0,
-            self.span.1
+            printable(&self.span.0),
+            printable(&self.span.1)
         );
         for (system, action, n) in &self.by_system_action {
             let _ = writeln!(
@@ -317,11 +319,11 @@ impl Explanation {
                 "  {:>10}  {} {}",
                 group(*n),
                 if system.is_empty() {
-                    "(no system)"
+                    "(no system)".into()
                 } else {
-                    system
+                    printable(system)
                 },
-                action
+                printable(action)
             );
         }
         let max = self.hours.iter().copied().max().unwrap_or(1).max(1);
@@ -333,7 +335,7 @@ impl Explanation {
         let _ = writeln!(s, "  hours (UTC 00-23): [{bars}]");
         let list = |v: &[(String, u64)]| {
             v.iter()
-                .map(|(k, n)| format!("{k} ({})", group(*n)))
+                .map(|(k, n)| format!("{} ({})", printable(k), group(*n)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -347,8 +349,9 @@ impl Explanation {
         for (system, n, lo, hi) in &self.records {
             let _ = writeln!(
                 s,
-                "  {} distinct {system} records read, ids {lo}-{hi}",
-                group(*n)
+                "  {} distinct {} records read, ids {lo}-{hi}",
+                group(*n),
+                printable(system)
             );
         }
         let _ = writeln!(
@@ -382,15 +385,15 @@ impl Explanation {
                     crate::time::parse(b.as_bytes(), 0),
                 );
                 match (ta, tb) {
-                    (Some(x), Some(y)) => format!("{a} +{}", duration(y - x)),
-                    _ => a.clone(),
+                    (Some(x), Some(y)) => format!("{} +{}", printable(a), duration(y - x)),
+                    _ => printable(a).into_owned(),
                 }
             });
             let _ = writeln!(
                 s,
                 "{:<18} {:<9} {:<10} {:>14} {:>12} {:>8}  {}{}",
-                v.rule,
-                v.family,
+                printable(&v.rule),
+                printable(&v.family),
                 fired,
                 num(v.observed),
                 num(v.threshold),
@@ -399,7 +402,7 @@ impl Explanation {
                 if v.note.is_empty() {
                     String::new()
                 } else {
-                    format!("  ({})", v.note)
+                    format!("  ({})", printable(&v.note))
                 }
             );
         }

@@ -26,6 +26,7 @@ pub mod batch;
 pub mod config;
 pub mod detect;
 pub mod error;
+pub mod escape;
 pub mod eval;
 pub mod event;
 pub mod explain;

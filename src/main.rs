@@ -40,7 +40,12 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             }
         }
     }
-    eprintln!("scrapewatch: {err:#}");
+    // Messages can quote log content or odd file names: made printable.
+    let message = format!("{err:#}");
+    eprintln!(
+        "scrapewatch: {}",
+        scrapewatch::output::printable_lines(&message)
+    );
     match err.downcast_ref::<scrapewatch::Error>().map(|e| e.kind()) {
         Some(ErrorKind::Strict) => 3,
         _ => 2,

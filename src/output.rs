@@ -1,7 +1,15 @@
 //! Writers: findings as a table for people, JSON lines or CSV for machines,
 //! and the pseudonymiser that every output passes through when asked.
+//!
+//! Log content is hostile, so every writer makes it safe where it is
+//! written, whatever field it came in: text for people goes through
+//! [`printable`] (control characters, bidirectional and invisible format
+//! characters become visible escapes), CSV cells are also neutralised
+//! against spreadsheet formulas, and JSON escapes the same characters as
+//! `\uXXXX`, which keeps every value exact for a JSON reader.
 
 use crate::finding::{Finding, Kind, Severity, Shared};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Output formats of findings.
@@ -15,18 +23,28 @@ pub enum OutputFormat {
     Csv,
 }
 
+/// How the table is laid out; JSON and CSV ignore it, so machine outputs
+/// never depend on the terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Colour the severities (ANSI escapes).
+    pub colour: bool,
+    /// Columns to fit, or `None` to never wrap (not a terminal).
+    pub width: Option<usize>,
+}
+
 /// Writes findings.
 pub fn write(
     out: &mut dyn Write,
     findings: &[Finding],
     format: OutputFormat,
-    colour: bool,
+    style: Style,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Table => table(out, findings, colour),
+        OutputFormat::Table => table(out, findings, style),
         OutputFormat::Json => {
             for f in findings {
-                serde_json::to_writer(&mut *out, f)?;
+                write_json(&mut *out, f)?;
                 out.write_all(b"\n")?;
             }
             Ok(())
@@ -35,70 +53,313 @@ pub fn write(
     }
 }
 
-fn table(out: &mut dyn Write, findings: &[Finding], colour: bool) -> io::Result<()> {
+pub use crate::escape::{is_unprintable, printable, printable_lines};
+
+/// Writes `value` as one line of compact JSON, with the characters
+/// [`printable`] escapes written as `\uXXXX` (serde_json escapes only
+/// those below U+0020), so a terminal showing the file stays safe and a
+/// JSON reader gets the exact value.
+pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> io::Result<()> {
+    let mut ser =
+        serde_json::Serializer::with_formatter(out, SafeJson(serde_json::ser::CompactFormatter));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// `value` as indented JSON, escaped as by [`write_json`].
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        SafeJson(serde_json::ser::PrettyFormatter::new()),
+    );
+    value.serialize(&mut ser).map_err(io::Error::from)?;
+    // The formatter writes only what serde_json and `\u` escapes produce.
+    String::from_utf8(out).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// A JSON formatter that also escapes the characters a terminal acts on or
+/// reorders; the layout is the wrapped formatter's.
+struct SafeJson<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_unprintable(c)) {
+            writer.write_all(&rest.as_bytes()[..i])?;
+            // Every such character is in the basic plane: one `\u`.
+            write!(writer, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// One finding's table cells, escaped. Widths are counted in characters
+/// (a wide character counts as one; logs rarely carry them in the fields
+/// shown, and a miscount only misaligns, never hides).
+struct Row<'a> {
+    severity: Severity,
+    score: u8,
+    identity: Cow<'a, str>,
+    rule: Cow<'a, str>,
+    start: Cow<'a, str>,
+    /// The message, and the allowlist's note.
+    message: String,
+    samples: &'a [String],
+}
+
+impl<'a> Row<'a> {
+    fn new(f: &'a Finding) -> Row<'a> {
+        Row {
+            severity: f.severity,
+            score: f.score,
+            identity: printable(&f.identity),
+            rule: Cow::Borrowed(f.rule.name()),
+            start: printable(&f.start),
+            message: format!(
+                "{}{}",
+                printable(&f.message.render()),
+                if f.suppressed {
+                    "  [suppressed: allow-listed]"
+                } else {
+                    ""
+                }
+            ),
+            samples: &f.evidence.samples,
+        }
+    }
+
+    /// Severity (coloured if asked), score, identity, rule and start.
+    fn head(&self, id_width: usize, colour: bool) -> String {
+        let severity = format!("{:<8}", self.severity.name());
+        let severity = if colour {
+            let code = match self.severity {
+                Severity::Critical => "1;31",
+                Severity::High => "31",
+                Severity::Medium => "33",
+                Severity::Low => "36",
+            };
+            format!("\x1b[{code}m{severity}\x1b[0m")
+        } else {
+            severity
+        };
+        format!(
+            "{severity} {:>3}  {:<id_width$}  {:<17}  {}",
+            self.score, self.identity, self.rule, self.start
+        )
+    }
+
+    /// The widest line of the one-line layout.
+    fn one_line_width(&self, id_width: usize) -> usize {
+        let head = 8 + 1 + 3 + 2 + chars(&self.identity).max(id_width) + 2;
+        let head = head + chars(&self.rule).max(17) + 2 + chars(&self.start);
+        let samples: usize = self.samples.iter().map(|s| chars(s) + 1).sum();
+        let evidence = if samples == 0 {
+            0
+        } else {
+            14 + id_width + 2 + "evidence: ".len() + samples - 1
+        };
+        (head + 2 + chars(&self.message)).max(evidence)
+    }
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The table: one line per finding (and one of evidence) when every line
+/// fits the width, else each finding's head on a line of its own and the
+/// message and evidence below it, indented and wrapped, rather than lines
+/// the terminal folds at random. Nothing is cut; JSON has the same text.
+fn table(out: &mut dyn Write, findings: &[Finding], style: Style) -> io::Result<()> {
     if findings.is_empty() {
         return writeln!(out, "no findings");
     }
-    let paint = |s: Severity, text: &str| -> String {
-        if !colour {
-            return text.to_string();
-        }
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-        };
-        format!("\x1b[{code}m{text}\x1b[0m")
-    };
-    let width = findings
+    let rows: Vec<Row> = findings.iter().map(Row::new).collect();
+    let id_width = rows
         .iter()
-        .map(|f| f.identity.chars().count())
+        .map(|r| chars(&r.identity))
         .max()
         .unwrap_or(8)
         .min(40);
-    let mut current: Option<&str> = None;
-    for f in findings {
-        if current != Some(f.identity.as_str()) {
-            current = Some(&f.identity);
+    let width = match style.width {
+        Some(w) if rows.iter().any(|r| r.one_line_width(id_width) > w) => w,
+        _ => {
+            for r in &rows {
+                writeln!(out, "{}  {}", r.head(id_width, style.colour), r.message)?;
+                if !r.samples.is_empty() {
+                    let samples = printable(&r.samples.join(" ")).into_owned();
+                    writeln!(out, "{:>14}{:id_width$}  evidence: {samples}", "", "")?;
+                }
+            }
+            return Ok(());
         }
-        let sev = format!("{:<8}", f.severity.name());
-        writeln!(
-            out,
-            "{} {:>3}  {:<width$}  {:<17}  {}  {}{}",
-            paint(f.severity, &sev),
-            f.score,
-            f.identity,
-            f.rule,
-            f.start,
-            f.message,
-            if f.suppressed {
-                "  [suppressed: allow-listed]"
-            } else {
-                ""
-            },
-        )?;
-        if !f.evidence.samples.is_empty() {
-            writeln!(
-                out,
-                "{:>14}{:width$}  evidence: {}",
-                "",
-                "",
-                f.evidence.samples.join(" ")
-            )?;
+    };
+    // Severity, score, rule and start take 55 columns; the identity gets
+    // what is left, up to its usual width.
+    let id_width = id_width.min(width.saturating_sub(55));
+    for r in &rows {
+        writeln!(out, "{}", r.head(id_width, style.colour))?;
+        wrap(out, "", &r.message, width)?;
+        if !r.samples.is_empty() {
+            let samples = printable(&grouped(r.samples)).into_owned();
+            wrap(out, "evidence: ", &samples, width)?;
         }
     }
     Ok(())
 }
 
-fn csv_cell(s: &str) -> String {
+/// Samples with the file named once per run of lines from it:
+/// `a.log:12,13,40 b.log:7`.
+fn grouped(samples: &[String]) -> String {
+    let mut out = String::new();
+    let mut file: Option<&str> = None;
+    for s in samples {
+        let split = s
+            .rsplit_once(':')
+            .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match split {
+            Some((f, n)) if file == Some(f) => {
+                out.push(',');
+                out.push_str(n);
+            }
+            _ => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(s);
+                file = split.map(|(f, _)| f);
+            }
+        }
+    }
+    out
+}
+
+/// Indent of the message and evidence lines in the wrapped table.
+const INDENT: usize = 6;
+
+/// Writes `label` and `text` as lines of at most `width` characters,
+/// indented by [`INDENT`] and, after the first, by the label's width too;
+/// broken at spaces, and inside a word longer than a line.
+fn wrap(out: &mut dyn Write, label: &str, text: &str, width: usize) -> io::Result<()> {
+    let indent = INDENT + chars(label);
+    let room = width.saturating_sub(indent).max(20);
+    let mut line = String::new();
+    let mut used = 0;
+    let mut first = true;
+    let mut flush = |line: &mut String, used: &mut usize| -> io::Result<()> {
+        let lead = if first { label } else { "" };
+        first = false;
+        writeln!(
+            out,
+            "{:INDENT$}{lead:<w$}{}",
+            "",
+            line.trim_end(),
+            w = chars(label)
+        )?;
+        line.clear();
+        *used = 0;
+        Ok(())
+    };
+    // Pieces end at a space (dropped) or after a comma (kept, and the next
+    // piece follows without a space): grouped samples have no spaces.
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        for (i, piece) in word.split_inclusive(',').enumerate() {
+            let gap = usize::from(i == 0 && used > 0);
+            let n = chars(piece);
+            if used > 0 && used + gap + n > room {
+                flush(&mut line, &mut used)?;
+            } else if gap == 1 {
+                line.push(' ');
+                used += 1;
+            }
+            push_broken(&mut line, &mut used, piece, room, &mut flush)?;
+        }
+    }
+    if used > 0 || text.is_empty() {
+        flush(&mut line, &mut used)?;
+    }
+    Ok(())
+}
+
+/// Appends `piece` to `line`, starting a new line whenever it is full.
+fn push_broken(
+    line: &mut String,
+    used: &mut usize,
+    piece: &str,
+    room: usize,
+    flush: &mut impl FnMut(&mut String, &mut usize) -> io::Result<()>,
+) -> io::Result<()> {
+    for c in piece.chars() {
+        if *used == room {
+            flush(line, used)?;
+        }
+        line.push(c);
+        *used += 1;
+    }
+    Ok(())
+}
+
+/// A CSV cell of text: escaped as for people (so a cell is never more
+/// than one line and a terminal showing the file stays safe), then
+/// neutralised against formula injection: a cell that begins with a
+/// character a spreadsheet reads as the start of a formula (`= + - @`, tab,
+/// carriage return, and their full-width forms) gets a leading `'`, as
+/// OWASP advises, which spreadsheets show as text. Applied to every text
+/// cell; numbers we compute are written as numbers (see [`csv`]).
+fn csv_text(s: &str) -> String {
+    let s = printable(s);
+    let formula = s.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ]);
+    let s = if formula {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        s
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
 }
 
+/// Writes the CSV: text cells through [`csv_text`], the numeric cells
+/// (score, events, observed, threshold) and the boolean as they are, since
+/// they are ours and not log content, and a negative number must stay a
+/// number.
 fn csv(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     writeln!(
         out,
@@ -106,22 +367,21 @@ fn csv(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     )?;
     for f in findings {
         let cells = [
-            f.rule.name().to_string(),
-            f.family.name().to_string(),
-            f.severity.name().to_string(),
+            csv_text(f.rule.name()),
+            csv_text(f.family.name()),
+            csv_text(f.severity.name()),
             f.score.to_string(),
-            f.identity.clone(),
-            f.start.clone(),
-            f.end.clone(),
+            csv_text(&f.identity),
+            csv_text(&f.start),
+            csv_text(&f.end),
             f.events.to_string(),
             f.evidence.observed.to_string(),
             f.evidence.threshold.to_string(),
             f.suppressed.to_string(),
-            f.message.render(),
-            f.evidence.samples.join(" "),
+            csv_text(&f.message.render()),
+            csv_text(&f.evidence.samples.join(" ")),
         ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        writeln!(out, "{}", row.join(","))?;
+        writeln!(out, "{}", cells.join(","))?;
     }
     Ok(())
 }
@@ -218,18 +478,114 @@ mod tests {
     #[test]
     fn json_round_trips_and_csv_quotes() {
         let mut out = Vec::new();
-        write(&mut out, &[finding()], OutputFormat::Json, false).unwrap();
+        write(&mut out, &[finding()], OutputFormat::Json, Style::default()).unwrap();
         let back: Finding = serde_json::from_slice(&out).unwrap();
         assert_eq!(back.message.render(), finding().message.render());
         let mut f = finding();
         f.message = "read 1,300 records, \"quoted\"".into();
         let mut out = Vec::new();
-        write(&mut out, &[f.clone()], OutputFormat::Csv, false).unwrap();
+        write(&mut out, &[f.clone()], OutputFormat::Csv, Style::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 2);
         let cells = crate::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
         assert_eq!(cells.len(), 13);
         assert_eq!(cells[11], f.message.render());
+    }
+
+    #[test]
+    fn printable_escapes_controls_bidi_and_invisibles_only() {
+        assert!(matches!(printable("CORP\\alice é"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}[31mb\u{7}\tc\nd\u{7f}\u{9b}e"),
+            "a\\x1b[31mb\\x07\\x09c\\x0ad\\x7f\\x9be"
+        );
+        assert_eq!(
+            printable("x\u{202e}y\u{2066}z\u{200b}w\u{feff}"),
+            "x\\u{202e}y\\u{2066}z\\u{200b}w\\u{feff}"
+        );
+        let once = printable("\u{1b}\u{202a}").into_owned();
+        assert_eq!(printable(&once), once);
+        assert_eq!(printable_lines("a\u{1b}\nb"), "a\\x1b\nb");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_leaves_raw_and_keeps_values() {
+        let mut f = finding();
+        f.identity = "a\u{7f}b\u{9b}c\u{202e}d\u{1b}é".into();
+        let mut out = Vec::new();
+        write(&mut out, &[f.clone()], OutputFormat::Json, Style::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(r"a\u007fb\u009bc\u202ed\u001bé"), "{text}");
+        assert!(!text.trim_end().chars().any(is_unprintable));
+        // (A message reads back as plain text: its parts' kinds are not
+        // written.)
+        let same = |mut back: Finding| {
+            assert_eq!(back.message.render(), f.message.render());
+            back.message = f.message.clone();
+            assert_eq!(back, f);
+        };
+        same(serde_json::from_str(&text).unwrap());
+        let pretty = to_json_pretty(&f).unwrap();
+        assert!(!pretty.chars().any(|c| c != '\n' && is_unprintable(c)));
+        same(serde_json::from_str::<Finding>(&pretty).unwrap());
+        assert_eq!(
+            pretty,
+            serde_json::to_string_pretty(&f)
+                .unwrap()
+                .replace('\u{7f}', r"\u007f")
+                .replace('\u{9b}', r"\u009b")
+                .replace('\u{202e}', r"\u202e")
+        );
+    }
+
+    #[test]
+    fn csv_neutralises_text_cells_but_not_numbers() {
+        let mut f = finding();
+        f.identity = "=cmd".into();
+        f.message = "-1 records".into();
+        f.evidence.observed = -1.5;
+        f.evidence.samples = vec!["@x:1".into()];
+        let mut out = Vec::new();
+        write(&mut out, &[f], OutputFormat::Csv, Style::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let cells = crate::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(cells[4], "'=cmd");
+        assert_eq!(cells[8], "-1.5");
+        assert_eq!(cells[11], "'-1 records");
+        assert_eq!(cells[12], "'@x:1");
+    }
+
+    #[test]
+    fn the_table_wraps_to_the_width_and_keeps_every_word() {
+        let mut f = finding();
+        f.evidence.samples = (1..=5).map(|n| format!("events.ndjson:{n}")).collect();
+        let render = |width| {
+            let mut out = Vec::new();
+            let style = Style {
+                colour: false,
+                width,
+            };
+            write(&mut out, &[f.clone()], OutputFormat::Table, style).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let wide = render(None);
+        // The one-line layout, byte for byte as before the terminal width
+        // was known: a pipe or a file gets it.
+        assert_eq!(
+            wide,
+            "high      80  camp-rowe-0  sequential-read    2025-06-03T19:00:00Z  \
+             read 300 membership records in ascending id order 223456-224100 over 1h00m (limit 200)\n              \
+             \x20            evidence: events.ndjson:1 events.ndjson:2 events.ndjson:3 events.ndjson:4 events.ndjson:5\n"
+        );
+        assert_eq!(render(Some(500)), wide, "a line that fits is not wrapped");
+        let narrow = render(Some(70));
+        assert!(narrow.lines().all(|l| l.chars().count() <= 70), "{narrow}");
+        assert!(
+            narrow.contains("evidence: events.ndjson:1,2,3,4,5"),
+            "{narrow}"
+        );
+        let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words(&narrow).contains(&f.message.render()), "{narrow}");
     }
 
     #[test]

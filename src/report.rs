@@ -36,8 +36,13 @@ const PALETTE: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
 ];
 
-/// Escapes text for HTML.
+/// Escapes text for HTML, after [`printable`]: a browser does not act on
+/// control characters, but it does reorder text around bidirectional
+/// controls, and hides invisible ones, as a terminal would.
+///
+/// [`printable`]: crate::output::printable
 pub fn escape(s: &str) -> String {
+    let s = crate::output::printable(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -528,5 +533,6 @@ mod tests {
             super::escape("<a href='x'>&\"</a>"),
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
         );
+        assert_eq!(super::escape("a\u{202e}<b\u{1b}"), "a\\u{202e}&lt;b\\x1b");
     }
 }

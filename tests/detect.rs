@@ -305,7 +305,7 @@ fn json_schema_exit_codes_and_pseudonyms() {
 
     // Pseudonyms: no identity survives in any output.
     let key = dir.path().join("key");
-    std::fs::write(&key, b"a secret key").unwrap();
+    std::fs::write(&key, b"a secret key of at least 16 bytes").unwrap();
     let out = run(&[
         "scan",
         events.to_str().unwrap(),

@@ -24,7 +24,7 @@ fn outputs(detection: &Detection) -> String {
             shown.iter_mut().for_each(|f| key.finding(f));
         }
         for format in [OutputFormat::Json, OutputFormat::Csv] {
-            output::write(&mut text, &shown, format, false).unwrap();
+            output::write(&mut text, &shown, format, Default::default()).unwrap();
         }
     }
     String::from_utf8(text).unwrap()

@@ -75,7 +75,7 @@ fn report_is_self_contained_and_complete() {
     assert_eq!(with_sweep.matches("class=\"plot\"").count(), 49);
 
     let key = dir.path().join("key");
-    std::fs::write(&key, "k").unwrap();
+    std::fs::write(&key, "a key of thirty-two bytes, k....").unwrap();
     let pseudo = report(&file, &["--pseudonymize", key.to_str().unwrap()]);
     for name in ["camp-rowe", "staff-resigned", "officer-leak", "223457"] {
         assert!(!pseudo.contains(name), "{name} leaked");

@@ -8,5 +8,6 @@ mod cli;
 mod detect;
 mod generate;
 mod invariance;
+mod output_safety;
 mod partition;
 mod report;

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use scrapewatch::output::{is_unprintable, printable_lines};
 use scrapewatch::Config;
 use std::path::PathBuf;
 
@@ -26,7 +27,46 @@ pub fn run(args: ConfigArgs) -> Result<i32> {
         print!("{}", Config::default_toml());
     } else {
         let config = Config::load(args.config.as_deref(), &args.set)?;
-        print!("{}", toml::to_string_pretty(&config)?);
+        print!("{}", printable_toml(&toml::to_string_pretty(&config)?));
     }
     Ok(0)
+}
+
+/// TOML safe to show on a terminal. The toml crate escapes control
+/// characters but writes bidirectional and invisible ones raw: they are
+/// written as TOML `\uXXXX` escapes when that reads back to the same
+/// configuration (they sit in basic strings), else as visible escapes.
+fn printable_toml(text: &str) -> String {
+    if !text.chars().any(|c| c != '\n' && is_unprintable(c)) {
+        return text.to_string();
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c != '\n' && is_unprintable(c) {
+            escaped.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            escaped.push(c);
+        }
+    }
+    let same = matches!(
+        (text.parse::<toml::Table>(), escaped.parse::<toml::Table>()),
+        (Ok(a), Ok(b)) if a == b
+    );
+    if same {
+        escaped
+    } else {
+        printable_lines(text).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printable_toml_escapes_bidi_and_reads_back_the_same() {
+        let text = "a = \"x\u{202e}y\"\n";
+        assert_eq!(super::printable_toml(text), "a = \"x\\u202Ey\"\n");
+        // A literal string cannot hold an escape: shown visibly instead.
+        let literal = "a = 'x\u{202e}\\y'\n";
+        assert_eq!(super::printable_toml(literal), "a = 'x\\u{202e}\\y'\n");
+    }
 }

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use clap::Args;
 use scrapewatch::detect;
 use scrapewatch::eval;
+use scrapewatch::output::printable_lines;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `scrapewatch eval`.
@@ -54,10 +55,21 @@ pub fn run(mut args: EvalArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
     let paths = [events.display().to_string()];
-    let (scan, timing, _) = super::scan::run_scan(&paths, &config, &args.scan.options(), true)?;
+    let labels_path = args.dir.join("labels.json");
+    let outputs: Vec<&Path> = args.json.as_deref().into_iter().collect();
+    let reads: Vec<&Path> = std::iter::once(labels_path.as_path())
+        .chain(super::scan_reads(&args.scan))
+        .collect();
+    let (scan, timing, _) = super::scan::run_scan(
+        &paths,
+        &config,
+        &args.scan.options(),
+        true,
+        (&outputs, &reads),
+    )?;
     let detection = detect::detect(&scan.timelines(), &config, &watchlist)?;
     let card = eval::score(&labels, &detection.findings);
-    print!("{}", card.render());
+    print!("{}", printable_lines(&card.render()));
     eprintln!(
         "{} events, {} findings ({} suppressed) in {:.2} s",
         scan.summary.total.events,

@@ -4,6 +4,7 @@
 use crate::cli::ScanOptions;
 use anyhow::{bail, Result};
 use clap::Args;
+use scrapewatch::output::{self, printable};
 use scrapewatch::{detect, explain};
 
 /// Arguments of `scrapewatch explain`.
@@ -26,7 +27,14 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
-    let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
+    let reads: Vec<_> = super::scan_reads(&args.scan).collect();
+    let (scan, _, _) = super::scan::run_scan(
+        &args.paths,
+        &config,
+        &args.scan.options(),
+        true,
+        (&[], &reads),
+    )?;
     let detection = detect::detect(&scan.timelines(), &config, &watchlist)?;
     let rules = match watchlist.role(&args.who) {
         Some(role) => config.rules_for(role)?,
@@ -40,14 +48,16 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
             .collect();
         names.sort_by_key(|n| strsim::levenshtein(n, &args.who));
         names.truncate(3);
+        // The names are log content, quoted on a terminal.
+        let names: Vec<_> = names.iter().map(|n| printable(n)).collect();
         bail!(
             "no identity `{}` in these logs; nearest: {}",
-            args.who,
+            printable(&args.who),
             names.join(", ")
         );
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&explanation)?);
+        println!("{}", output::to_json_pretty(&explanation)?);
     } else {
         print!("{}", explanation.render());
     }

@@ -60,6 +60,23 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
         days: args.days,
         shuffle_minute: args.shuffle_minute,
     };
+    // Generated data is synthetic, so the files keep ordinary semantics
+    // (created or truncated in place), but a link planted at one of their
+    // names is not followed: it could point at anything the user can write.
+    for name in [
+        generate::events_file(params.format),
+        "watchlist.csv",
+        "labels.json",
+        "config.toml",
+    ] {
+        let path = args.out.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!(scrapewatch::Error::config(format!(
+                "{}: is a symbolic link; generate does not write through links (remove it)",
+                path.display()
+            )));
+        }
+    }
     let started = Instant::now();
     let written = generate::generate(&args.out, &params)?;
     let secs = started.elapsed().as_secs_f64();

@@ -4,9 +4,9 @@
 use crate::cli::ScanOptions;
 use anyhow::{Context, Result};
 use clap::Args;
+use scrapewatch::output::printable;
 use scrapewatch::report::{self, ReportOptions};
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `scrapewatch report`.
 #[derive(Args, Debug)]
@@ -45,7 +45,18 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let (scan, _, _) = super::scan::run_scan(&args.paths, &config, &args.scan.options(), true)?;
+    let reads: Vec<&Path> = [args.sweep.as_deref(), args.pseudonymize.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(super::scan_reads(&args.scan))
+        .collect();
+    let (scan, _, _) = super::scan::run_scan(
+        &args.paths,
+        &config,
+        &args.scan.options(),
+        true,
+        (&[args.html.as_path()], &reads),
+    )?;
     let detection = scrapewatch::detect::detect(&scan.timelines(), &config, &watchlist)?;
     let html = report::render(
         &scan,
@@ -58,12 +69,10 @@ pub fn run(args: ReportArgs) -> Result<i32> {
             sweep: sweep.as_ref(),
         },
     );
-    let mut f =
-        super::create_private(&args.html).with_context(|| format!("{}", args.html.display()))?;
-    f.write_all(html.as_bytes())?;
+    super::write_file(&args.html, html.as_bytes())?;
     eprintln!(
         "wrote {} ({} bytes): {} findings on {} identities",
-        args.html.display(),
+        printable(&args.html.display().to_string()),
         html.len(),
         detection.active().count(),
         detection

@@ -7,11 +7,11 @@ use clap::{Args, ValueEnum};
 use scrapewatch::detect::{self, Detection};
 use scrapewatch::finding::Severity;
 use scrapewatch::input;
-use scrapewatch::output::{self, OutputFormat};
+use scrapewatch::output::{self, printable, printable_lines, OutputFormat, Style};
 use scrapewatch::scan::{self, Scan};
 use scrapewatch::summary::Timing;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Arguments of `scrapewatch scan`.
@@ -93,8 +93,22 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let watchlist = args.scan.watchlist()?;
     let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
     let options = args.scan.options();
-    let (mut scan, mut timing, resolve_errors) =
-        run_scan(&args.paths, &config, &options, args.quiet)?;
+    let outputs: Vec<&Path> = [args.output.as_deref(), args.summary_json.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let reads: Vec<&Path> = [args.pseudonymize.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(super::scan_reads(&args.scan))
+        .collect();
+    let (mut scan, mut timing, resolve_errors) = run_scan(
+        &args.paths,
+        &config,
+        &options,
+        args.quiet,
+        (&outputs, &reads),
+    )?;
     let started = std::time::Instant::now();
     let detection = if args.scan.no_detect {
         Detection::default()
@@ -130,22 +144,26 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     match &args.output {
         _ if args.scan.no_detect => {}
         Some(path) => {
-            let mut f =
-                super::create_private(path).with_context(|| format!("{}", path.display()))?;
-            output::write(&mut f, &shown, args.output_format.into(), false)?;
+            let mut f = super::OutputFile::create(path)?;
+            output::write(&mut f, &shown, args.output_format.into(), Style::default())
+                .with_context(|| path.display().to_string())?;
+            f.commit()?;
         }
         None => {
             let stdout = std::io::stdout();
-            let colour = stdout.is_terminal();
+            let style = Style {
+                colour: stdout.is_terminal(),
+                width: super::terminal_width(),
+            };
             let mut out = std::io::BufWriter::new(stdout.lock());
-            output::write(&mut out, &shown, args.output_format.into(), colour)?;
+            output::write(&mut out, &shown, args.output_format.into(), style)?;
             out.flush()?;
         }
     }
 
     let active = detection.active().count();
     if !args.quiet {
-        eprint!("{}", scan.summary.render(Some(&timing)));
+        eprint!("{}", printable_lines(&scan.summary.render(Some(&timing))));
         if !args.scan.no_detect {
             eprintln!(
                 "{} findings on {} identities; {} suppressed by the allowlist{}",
@@ -174,7 +192,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         write_json(path, &doc)?;
     }
     for e in &resolve_errors {
-        eprintln!("scrapewatch: {e}");
+        eprintln!("scrapewatch: {}", printable(&e.to_string()));
     }
     if !resolve_errors.is_empty() || !scan.errors.is_empty() {
         return Ok(2);
@@ -196,14 +214,23 @@ impl From<OutputArg> for OutputFormat {
 }
 
 /// Resolves the paths and scans them, with a progress bar on a terminal.
-/// Errors when no input could be read at all.
+/// Errors when no input could be read at all, and before reading anything
+/// when one of `outputs` is a link, an input, or one of the other `reads`
+/// (see [`super::check_outputs`]).
 pub fn run_scan(
     paths: &[String],
     config: &scrapewatch::Config,
     options: &scan::Options,
     quiet: bool,
+    (outputs, reads): (&[&Path], &[&Path]),
 ) -> Result<(Scan, Timing, Vec<scrapewatch::Error>)> {
     let (inputs, resolve_errors) = input::resolve(paths);
+    let mut all_reads: Vec<&Path> = reads.to_vec();
+    all_reads.extend(inputs.iter().filter_map(|i| match i {
+        input::Input::Path(p) => Some(p.as_path()),
+        input::Input::Stdin => None,
+    }));
+    super::check_outputs(outputs, &all_reads)?;
     if inputs.is_empty() {
         let why: Vec<String> = resolve_errors.iter().map(|e| e.to_string()).collect();
         anyhow::bail!(scrapewatch::Error::new(
@@ -226,7 +253,7 @@ pub fn run_scan(
     let timing = Timing::new(&scan.summary, started.elapsed().as_secs_f64());
     if scan.errors.len() == inputs.len() && scan.summary.total.lines == 0 {
         for e in &scan.errors {
-            eprintln!("scrapewatch: {e}");
+            eprintln!("scrapewatch: {}", printable(&e.to_string()));
         }
         anyhow::bail!(scrapewatch::Error::new(
             scrapewatch::ErrorKind::Io,
@@ -234,20 +261,19 @@ pub fn run_scan(
         ));
     }
     for e in &scan.errors {
-        eprintln!("scrapewatch: {e}");
+        eprintln!("scrapewatch: {}", printable(&e.to_string()));
     }
     Ok((scan, timing, resolve_errors))
 }
 
-/// Writes pretty JSON to a private file, or stdout for `-`.
-pub fn write_json(path: &std::path::Path, doc: &serde_json::Value) -> Result<()> {
-    let text = serde_json::to_string_pretty(doc)? + "\n";
+/// Writes pretty JSON (escaped by [`output::to_json_pretty`]) to an
+/// [`super::OutputFile`], or stdout for `-`.
+pub fn write_json(path: &Path, doc: &serde_json::Value) -> Result<()> {
+    let text = output::to_json_pretty(doc)? + "\n";
     if path.as_os_str() == "-" {
         std::io::stdout().write_all(text.as_bytes())?;
     } else {
-        let mut f = super::create_private(path).with_context(|| format!("{}", path.display()))?;
-        f.write_all(text.as_bytes())
-            .with_context(|| format!("{}", path.display()))?;
+        super::write_file(path, text.as_bytes())?;
     }
     Ok(())
 }

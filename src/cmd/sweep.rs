@@ -6,8 +6,9 @@
 use crate::cli::ScanOptions;
 use anyhow::{bail, Result};
 use clap::Args;
+use scrapewatch::output::printable;
 use scrapewatch::{detect, eval, Config};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Arguments of `scrapewatch sweep`.
@@ -105,8 +106,20 @@ pub fn run(args: SweepArgs) -> Result<i32> {
 
     // The one parse, and one full detection that the runs below reuse.
     let base_config = args.scan.config()?;
-    let (scan, timing, _) =
-        super::scan::run_scan(&args.paths, &base_config, &args.scan.options(), true)?;
+    let outputs: Vec<&Path> = args.json.as_deref().into_iter().collect();
+    let reads: Vec<&Path> = args
+        .labels
+        .as_deref()
+        .into_iter()
+        .chain(super::scan_reads(&args.scan))
+        .collect();
+    let (scan, timing, _) = super::scan::run_scan(
+        &args.paths,
+        &base_config,
+        &args.scan.options(),
+        true,
+        (&outputs, &reads),
+    )?;
     let started = Instant::now();
     let (_, base) = detect::detect_base(&scan.timelines(), &base_config, &watchlist)?;
     eprintln!(
@@ -146,10 +159,14 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     if labels.is_some() {
         header.push_str(" | TP | FP | precision | recall");
     }
-    println!("| {header} |");
+    println!("| {} |", printable(&header));
     println!("|{}", "---|".repeat(header.matches('|').count() + 1));
     for r in &rows {
-        let mut cells: Vec<String> = r.values.iter().map(|(_, v)| v.clone()).collect();
+        let mut cells: Vec<String> = r
+            .values
+            .iter()
+            .map(|(_, v)| printable(v).into_owned())
+            .collect();
         cells.extend([
             r.findings.to_string(),
             r.identities.to_string(),
