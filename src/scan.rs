@@ -12,7 +12,8 @@ use crate::event::{Event, Record, Tables};
 use crate::format::{trim, Format, Parser};
 use crate::input::{Input, Source};
 use crate::summary::{FileSummary, Summary};
-use crate::tally::{Counts, Examples};
+use crate::tally::{Counts, Examples, Note};
+use crate::time::Millis;
 use rayon::prelude::*;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -100,6 +101,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     let mut errors = Vec::new();
     let mut summaries = Vec::with_capacity(files.len());
     let mut all_examples = Examples::default();
+    let mut all_notes = Examples::<Note>::default();
     let mut batches = Vec::new();
     for (input, mut file) in inputs.iter().zip(files) {
         let path = input.name();
@@ -113,6 +115,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
             let lines = batch.counts.lines;
             batch.examples.locate(base, &path);
             all_examples.extend(std::mem::take(&mut batch.examples));
+            batch.notes.locate(base, &path);
+            all_notes.extend(std::mem::take(&mut batch.notes));
             batches.push((base, batch));
             base += lines;
         }
@@ -145,7 +149,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     phases.end("read and parse");
     let (events, tables) = merge(batches, &mut phases)?;
     let paths = inputs.iter().map(Input::name).collect();
-    let summary = Summary::new(summaries, all_examples, &events, &tables);
+    let summary = Summary::new(summaries, all_examples, all_notes, &events, &tables);
     phases.end("summary");
     Ok(Scan {
         events,
@@ -564,13 +568,28 @@ fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
 /// two instructions: 32 bits of identity, 48 of milliseconds since the
 /// earliest event (8,900 years), 16 of file and 32 of line. (A counting
 /// sort on identity applied by in-place cycles was tried: the random
-/// swaps made the scan 20% slower.)
+/// swaps made the scan 20% slower.) Times spanning more than 48 bits
+/// (possible with a wide `input.time_range`) would wrap in that key, so
+/// such a scan sorts by the tuple itself.
 fn sort_timelines(events: &mut [Event]) {
-    let t0 = events.iter().map(|e| e.time).min().unwrap_or(0);
-    events.par_sort_unstable_by_key(|e| {
-        let since = (e.time - t0) as u128 & ((1 << 48) - 1);
-        (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
-    });
+    let (t0, t1) = events
+        .iter()
+        .fold((Millis::MAX, Millis::MIN), |(lo, hi), e| {
+            (lo.min(e.time), hi.max(e.time))
+        });
+    if events.is_empty() || fits_in_key(t0, t1) {
+        events.par_sort_unstable_by_key(|e| {
+            let since = (e.time - t0) as u128;
+            (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
+        });
+    } else {
+        events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+    }
+}
+
+/// Whether times from `t0` to `t1` fit the 48 bits of the packed sort key.
+fn fits_in_key(t0: Millis, t1: Millis) -> bool {
+    (t1 as i128 - t0 as i128) < 1 << 48
 }
 
 /// Merges batches (in input order) into one event vector with global
@@ -637,6 +656,31 @@ mod tests {
             }
         }
         assert!(split(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn timelines_sort_by_time_across_any_span() {
+        let ms = |y| crate::time::year_range(y, y).start;
+        let event = |time, line| Event {
+            time,
+            line,
+            ..Event::default()
+        };
+        // 0001 to 9999: more than 48 bits of milliseconds apart.
+        let mut events = vec![
+            event(ms(9999), 1),
+            event(ms(2024), 2),
+            event(ms(1), 3),
+            event(ms(2024), 0),
+        ];
+        assert!(!fits_in_key(ms(1), ms(9999)));
+        assert!(fits_in_key(ms(1970), ms(2100)));
+        sort_timelines(&mut events);
+        let order: Vec<(Millis, u32)> = events.iter().map(|e| (e.time, e.line)).collect();
+        assert_eq!(
+            order,
+            [(ms(1), 3), (ms(2024), 0), (ms(2024), 2), (ms(9999), 1)]
+        );
     }
 
     #[test]

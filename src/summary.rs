@@ -1,11 +1,12 @@
 //! The scan summary: the account of every line, per file and in total, the
-//! first rejected lines, identities and the time span. Everything here is
+//! first rejected lines, the notes (derived fields left empty on kept
+//! events) with their first lines, identities and the time span. Everything here is
 //! deterministic (identical for any thread count, chunk size or input
 //! path); wall time and rates live apart in [`Timing`].
 
 use crate::event::{Event, Tables};
 use crate::format::Format;
-use crate::tally::{Counts, Example, Examples, Reason};
+use crate::tally::{Counts, Example, Examples, Kind, Note, Reason};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -22,6 +23,8 @@ pub struct FileSummary {
     pub counts: Counts,
     /// Rejected lines by reason (non-zero reasons only).
     pub rejected: BTreeMap<&'static str, u64>,
+    /// Notes by kind (non-zero kinds only).
+    pub noted: BTreeMap<&'static str, u64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
 }
@@ -37,19 +40,29 @@ impl FileSummary {
         FileSummary {
             path,
             format,
-            rejected: by_reason(&counts),
+            rejected: by_kind(&Reason::ALL, &counts.rejected),
+            noted: by_kind(&Note::ALL, &counts.noted),
             counts,
             error,
         }
     }
 }
 
-fn by_reason(counts: &Counts) -> BTreeMap<&'static str, u64> {
-    Reason::ALL
+/// The non-zero counts of `kinds`, by key.
+fn by_kind<K: Kind>(kinds: &[K], counts: &[u64]) -> BTreeMap<&'static str, u64> {
+    kinds
         .iter()
-        .filter(|r| counts.rejected[**r as usize] > 0)
-        .map(|r| (r.key(), counts.rejected[*r as usize]))
+        .filter(|k| counts[k.index()] > 0)
+        .map(|k| (k.key(), counts[k.index()]))
         .collect()
+}
+
+/// The kind whose key is `key`.
+fn kind_of<K: Kind>(kinds: &[K], key: &str) -> K {
+    *kinds
+        .iter()
+        .find(|k| k.key() == key)
+        .expect("keys come from the kinds")
 }
 
 /// The whole scan's account.
@@ -66,6 +79,12 @@ pub struct Summary {
     pub rejected: BTreeMap<&'static str, u64>,
     /// The first rejected lines of each reason.
     pub examples: Vec<Example>,
+    /// Derived fields left empty on kept events, in all.
+    pub noted_total: u64,
+    /// Notes by kind.
+    pub noted: BTreeMap<&'static str, u64>,
+    /// The first noted lines of each kind.
+    pub note_examples: Vec<Example<Note>>,
     /// Distinct identities.
     pub identities: usize,
     /// Distinct clients (ip, user agent, session).
@@ -83,6 +102,7 @@ impl Summary {
     pub fn new(
         files: Vec<FileSummary>,
         examples: Examples,
+        notes: Examples<Note>,
         events: &[Event],
         tables: &Tables,
     ) -> Summary {
@@ -95,7 +115,10 @@ impl Summary {
         Summary {
             files: files.len(),
             rejected_total: total.rejected_total(),
-            rejected: by_reason(&total),
+            rejected: by_kind(&Reason::ALL, &total.rejected),
+            noted_total: total.noted_total(),
+            noted: by_kind(&Note::ALL, &total.noted),
+            note_examples: notes.iter().cloned().collect(),
             total,
             examples: examples.iter().cloned().collect(),
             identities: tables.identities.len(),
@@ -123,21 +146,21 @@ impl Summary {
             group(t.headers),
         );
         for (reason, n) in &self.rejected {
-            let r = Reason::ALL
-                .iter()
-                .find(|r| r.key() == *reason)
-                .expect("known reason");
+            let r = kind_of(&Reason::ALL, reason);
             let _ = writeln!(s, "  rejected {:>10}  {}", group(*n), r.describe());
         }
-        for ex in &self.examples {
+        render_examples(&mut s, &self.examples);
+        if self.noted_total > 0 {
             let _ = writeln!(
                 s,
-                "  {}:{}: {}: {}",
-                ex.path,
-                ex.line,
-                ex.reason.describe(),
-                ex.excerpt
+                "{} notes: fields left empty on events that were kept",
+                group(self.noted_total)
             );
+            for (note, n) in &self.noted {
+                let k = kind_of(&Note::ALL, note);
+                let _ = writeln!(s, "  noted {:>13}  {}", group(*n), k.describe());
+            }
+            render_examples(&mut s, &self.note_examples);
         }
         let _ = writeln!(
             s,
@@ -161,6 +184,19 @@ impl Summary {
             );
         }
         s
+    }
+}
+
+fn render_examples<K: Kind>(s: &mut String, examples: &[Example<K>]) {
+    for ex in examples {
+        let _ = writeln!(
+            s,
+            "  {}:{}: {}: {}",
+            ex.path,
+            ex.line,
+            ex.reason.describe(),
+            ex.excerpt
+        );
     }
 }
 

@@ -126,6 +126,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         for ex in &mut scan.summary.examples {
             ex.excerpt = "(withheld: --pseudonymize)".into();
         }
+        for ex in &mut scan.summary.note_examples {
+            ex.excerpt = "(withheld: --pseudonymize)".into();
+        }
     }
     match &args.output {
         _ if args.scan.no_detect => {}
