@@ -27,6 +27,9 @@ pub struct FileSummary {
     pub noted: BTreeMap<&'static str, u64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// Bytes it held beyond those scanned, when it grew while scanned (a
+    /// live log): scanned to its size at open, up to its last line end.
+    pub grew: Option<u64>,
 }
 
 impl FileSummary {
@@ -44,6 +47,71 @@ impl FileSummary {
             noted: by_kind(&Note::ALL, &counts.noted),
             counts,
             error,
+            grew: None,
+        }
+    }
+
+    /// The share of its non-blank lines that were rejected.
+    pub fn rejected_share(&self) -> f64 {
+        match self.counts.data_lines() {
+            0 => 0.0,
+            n => self.counts.rejected_total() as f64 / n as f64,
+        }
+    }
+}
+
+/// Something about a scan that people must see, though it is not an error.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Warning {
+    /// A file with more than `input.max_rejected_share` of its non-blank
+    /// lines rejected: its results may be wrong.
+    RejectedShare {
+        /// The input's name.
+        path: String,
+        /// Rejected lines.
+        rejected: u64,
+        /// Non-blank, non-header lines.
+        lines: u64,
+        /// The configured share.
+        limit: f64,
+    },
+    /// A file that grew while it was scanned: read to its size at open.
+    Grew {
+        /// The input's name.
+        path: String,
+        /// Bytes scanned.
+        scanned: u64,
+        /// Bytes beyond them, left for the next run.
+        unread: u64,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::RejectedShare {
+                path,
+                rejected,
+                lines,
+                limit,
+            } => write!(
+                f,
+                "{path}: {} of its {} non-blank lines ({:.1}%) were rejected, over input.max_rejected_share = {limit}: its results may be wrong (check --format and the input.fields mapping)",
+                group(*rejected),
+                group(*lines),
+                *rejected as f64 * 100.0 / (*lines).max(1) as f64,
+            ),
+            Warning::Grew {
+                path,
+                scanned,
+                unread,
+            } => write!(
+                f,
+                "{path}: grew while it was scanned (a live log): scanned its first {} bytes, to its last line end at its size at open; the {} bytes after are left for the next run",
+                group(*scanned),
+                group(*unread),
+            ),
         }
     }
 }
@@ -85,6 +153,8 @@ pub struct Summary {
     pub noted: BTreeMap<&'static str, u64>,
     /// The first noted lines of each kind.
     pub note_examples: Vec<Example<Note>>,
+    /// What people must see though it is not an error.
+    pub warnings: Vec<Warning>,
     /// Distinct identities.
     pub identities: usize,
     /// Distinct clients (ip, user agent, session).
@@ -105,10 +175,29 @@ impl Summary {
         notes: Examples<Note>,
         events: &[Event],
         tables: &Tables,
+        max_rejected_share: f64,
     ) -> Summary {
         let mut total = Counts::default();
         for f in &files {
             total += &f.counts;
+        }
+        let mut warnings = Vec::new();
+        for f in files.iter().filter(|f| f.error.is_none()) {
+            if f.rejected_share() > max_rejected_share {
+                warnings.push(Warning::RejectedShare {
+                    path: f.path.clone(),
+                    rejected: f.counts.rejected_total(),
+                    lines: f.counts.data_lines(),
+                    limit: max_rejected_share,
+                });
+            }
+            if let Some(unread) = f.grew {
+                warnings.push(Warning::Grew {
+                    path: f.path.clone(),
+                    scanned: f.counts.bytes,
+                    unread,
+                });
+            }
         }
         let first = events.iter().map(|e| e.time).min();
         let last = events.iter().map(|e| e.time).max();
@@ -119,6 +208,7 @@ impl Summary {
             noted_total: total.noted_total(),
             noted: by_kind(&Note::ALL, &total.noted),
             note_examples: notes.iter().cloned().collect(),
+            warnings,
             total,
             examples: examples.iter().cloned().collect(),
             identities: tables.identities.len(),
@@ -173,6 +263,9 @@ impl Summary {
         );
         for f in self.per_file.iter().filter(|f| f.error.is_some()) {
             let _ = writeln!(s, "error: {}", f.error.as_deref().unwrap_or_default());
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
         }
         if let Some(timing) = timing {
             let _ = writeln!(

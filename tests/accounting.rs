@@ -144,3 +144,79 @@ fn sentinel_times_sort_in_a_wide_range() {
     assert_eq!(s.summary.rejected["time-out-of-range"], 2);
     assert_eq!(s.summary.total.events, 300);
 }
+
+#[test]
+fn a_file_with_no_events_exits_2_naming_it() {
+    // A renamed time field: every line is rejected.
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "renamed.ndjson",
+        "{\"time\":1,\"account\":\"a\"}\n\n{\"time\":2,\"account\":\"b\"}\n",
+    );
+    let header_only = write(&dir, "header.csv", "ts,account\n\n");
+    let s = scan_every_way(&[f.clone(), header_only.clone()], &Config::default());
+    assert_eq!(s.errors.len(), 1);
+    let e = s.errors[0].to_string();
+    assert!(
+        e.contains("renamed.ndjson: none of its 2 non-blank lines gave an event")
+            && e.contains("renamed.ndjson:1: missing time"),
+        "{e}"
+    );
+    assert!(s.summary.per_file[0].error.is_some());
+    assert!(s.summary.per_file[1].error.is_none());
+    let out = run(&["scan", "-q", f.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("none of its 2 non-blank lines"), "{stderr}");
+    // The same through --set input.fields.ts= on a good file.
+    let good = write(&dir, "good.ndjson", "{\"ts\":1,\"account\":\"a\"}\n");
+    let out = run(&[
+        "scan",
+        "-q",
+        "--set",
+        "input.fields.ts=",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_high_rejected_share_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..9 {
+        writeln!(text, "{{\"ts\":{i},\"account\":\"a\"}}").unwrap();
+    }
+    text.push_str("{\"ts\":\"soon\",\"account\":\"a\"}\n");
+    let f = write(&dir, "share.ndjson", &text);
+    let s = scan_every_way(std::slice::from_ref(&f), &Config::default());
+    assert_eq!(s.summary.warnings.len(), 1, "{:?}", s.summary.warnings);
+    let w = s.summary.warnings[0].to_string();
+    assert!(
+        w.contains("share.ndjson: 1 of its 10 non-blank lines (10.0%) were rejected"),
+        "{w}"
+    );
+    // Loud even with --quiet, but not an error.
+    let out = run(&["scan", "-q", f.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("share.ndjson"),
+        "{stderr}"
+    );
+    // Under a higher limit, no warning.
+    let config = Config::load(None, &["input.max_rejected_share=0.2".into()]).unwrap();
+    let s = scan_every_way(&[f], &config);
+    assert!(s.summary.warnings.is_empty());
+}
+
+#[test]
+fn unread_files_count_no_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = write(&dir, "odd.txt", &"hello world\n".repeat(1000));
+    let good = write(&dir, "good.ndjson", "{\"ts\":1,\"account\":\"a\"}\n");
+    let s = crate::util::scan_every_way(&[odd, good], &Config::default());
+    assert_eq!(s.summary.per_file[0].counts.bytes, 0);
+    assert_eq!(s.summary.total.bytes, 23);
+}
