@@ -237,7 +237,11 @@ impl Source {
                     None => Ok(stream_to_size(file, meta.len())),
                 }
             }
-            Compression::None if meta.is_file() => Ok(stream_to_size(file, meta.len())),
+            // (A regular file of size 0 may still read as something, as
+            // files under /proc do: it is read to its end.)
+            Compression::None if meta.is_file() && meta.len() > 0 => {
+                Ok(stream_to_size(file, meta.len()))
+            }
             Compression::None => Ok(Source::Stream(Box::new(file), None)),
         }
     }

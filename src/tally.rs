@@ -212,7 +212,7 @@ impl Counts {
     /// Lines that are neither blank nor headers: the lines that should
     /// have given events.
     pub fn data_lines(&self) -> u64 {
-        self.lines - self.blank - self.headers
+        self.lines.saturating_sub(self.blank + self.headers)
     }
 
     /// Whether `lines = events + rejected + blank + headers` holds.
