@@ -243,8 +243,9 @@ impl Summary {
         if self.noted_total > 0 {
             let _ = writeln!(
                 s,
-                "{} notes: fields left empty on events that were kept",
-                group(self.noted_total)
+                "{} note{}: fields left empty on events that were kept",
+                group(self.noted_total),
+                if self.noted_total == 1 { "" } else { "s" }
             );
             for (note, n) in &self.noted {
                 let k = kind_of(&Note::ALL, note);
