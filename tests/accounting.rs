@@ -123,18 +123,33 @@ fn sentinel_times_sort_in_a_wide_range() {
     // With every four-digit year accepted, 0001 and 9999 are more than 48
     // bits of milliseconds apart: the timeline must still be in time order.
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("{\"ts\":\"9999-12-31T23:59:59Z\",\"account\":\"x\"}\n");
-    for i in 0..300 {
-        writeln!(text, "{{\"ts\":{},\"account\":\"x\"}}", 1_748_887_200 + i).unwrap();
+    let mut text =
+        String::from("{\"ts\":\"9999-12-31T23:59:59Z\",\"account\":\"x\",\"record\":1}\n");
+    for i in 0..301 {
+        writeln!(
+            text,
+            "{{\"ts\":{},\"account\":\"x\",\"record\":{}}}",
+            1_748_887_200_000u64 + i * 100,
+            i * 7
+        )
+        .unwrap();
     }
-    text.push_str("{\"ts\":\"0001-01-01T00:00:00Z\",\"account\":\"x\"}\n");
+    text.push_str("{\"ts\":\"0001-01-01T00:00:00Z\",\"account\":\"x\",\"record\":2}\n");
     let f = write(&dir, "sentinels.ndjson", &text);
     let config = Config::load(None, &["input.time_range=[1, 9999]".into()]).unwrap();
     let (s, d) = detect_every_way(std::slice::from_ref(&f), &config, &Watchlist::default());
-    assert_eq!(s.summary.total.events, 302);
+    assert_eq!(s.summary.total.events, 303);
     assert!(s.events.windows(2).all(|w| w[0].time <= w[1].time));
     assert_eq!(s.summary.first.as_deref(), Some("0001-01-01T00:00:00Z"));
     assert_eq!(s.summary.last.as_deref(), Some("9999-12-31T23:59:59Z"));
+    // The burst is found as 301 requests within 30 s, not as 302 within a
+    // negative span from the year 9999.
+    let rate = d
+        .findings
+        .iter()
+        .find(|f| f.rule == "rate-absolute")
+        .expect("the burst is found");
+    assert_eq!(rate.evidence.observed, 301.0);
     for f in &d.findings {
         let json = serde_json::to_string(f).unwrap();
         assert!(!json.contains("d-"), "a negative window: {json}");
@@ -142,7 +157,7 @@ fn sentinel_times_sort_in_a_wide_range() {
     // By default both sentinels are rejected, by their own reason.
     let s = scan_every_way(&[f], &Config::default());
     assert_eq!(s.summary.rejected["time-out-of-range"], 2);
-    assert_eq!(s.summary.total.events, 300);
+    assert_eq!(s.summary.total.events, 301);
 }
 
 #[test]
