@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
 use crate::format::{trim, Field, Parser, Raw, Text};
-use crate::tally::{excerpt, Counts, Example, Examples, Reason};
+use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
+use crate::time::Millis;
 use hashbrown::HashMap;
 use std::net::IpAddr;
 
@@ -140,6 +141,8 @@ pub struct Rules {
     vocabulary: Vocabulary,
     offset_min: i32,
     max_line: usize,
+    /// Accepted times: `[from, to)`.
+    times: std::ops::Range<Millis>,
 }
 
 impl Rules {
@@ -151,6 +154,7 @@ impl Rules {
             offset_min: crate::time::parse_offset(&config.input.time_offset)
                 .ok_or_else(|| Error::config("input.time_offset is invalid"))?,
             max_line: config.input.max_line,
+            times: crate::time::year_range(config.input.time_range[0], config.input.time_range[1]),
         })
     }
 
@@ -182,6 +186,8 @@ pub struct Batch {
     pub counts: Counts,
     /// First rejected lines of each reason (batch-local line numbers).
     pub examples: Examples,
+    /// First noted lines of each note (batch-local line numbers).
+    pub notes: Examples<Note>,
     scratch: Scratch,
 }
 
@@ -245,7 +251,7 @@ impl Batch {
         let mut raw = Raw::default();
         let result = parser
             .parse(line, &mut raw)
-            .and_then(|()| self.build(&raw, rules, file));
+            .and_then(|()| self.build(line, &raw, rules, file));
         match result {
             Ok(event) => {
                 self.counts.events += 1;
@@ -259,15 +265,7 @@ impl Batch {
     /// if it is among the first of its reason.
     pub fn reject(&mut self, line: &[u8], reason: Reason, file: u16) {
         self.counts.rejected[reason as usize] += 1;
-        if self.examples.wants(reason) {
-            self.examples.push(Example {
-                file,
-                path: String::new(),
-                line: self.counts.lines,
-                reason,
-                excerpt: excerpt(line),
-            });
-        }
+        keep_example(&mut self.examples, reason, line, self.counts.lines, file);
     }
 
     /// Counts one line that the reader dropped before parsing (over the
@@ -285,48 +283,62 @@ impl Batch {
         self.counts.headers += headers;
     }
 
-    fn build(&mut self, raw: &Raw, rules: &Rules, file: u16) -> Parsed<Event> {
+    /// The event of one parsed line. Every check that can reject comes
+    /// before the first interning or count.
+    fn build(&mut self, line: &[u8], raw: &Raw, rules: &Rules, file: u16) -> Parsed<Event> {
         let Batch {
             tables,
             counts,
+            notes,
             scratch,
             ..
         } = self;
         let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
         let time = crate::time::parse(ts.decode(&mut scratch.other), rules.offset_min)
             .ok_or(Reason::BadTime)?;
+        if !rules.times.contains(&time) {
+            return Err(Reason::TimeOutOfRange);
+        }
 
         let ip = decode(raw.get(Field::Ip), &mut scratch.ip);
         let agent = decode(raw.get(Field::UserAgent), &mut scratch.agent);
         let session = decode(raw.get(Field::Session), &mut scratch.session);
         let account = decode(raw.get(Field::Account), &mut scratch.account);
 
-        let identity = identity(
+        let (identity, fell_back) = identity(
             &rules.identity,
             account,
             ip,
             agent,
             session,
             &mut scratch.identity,
-            counts,
         )?;
         if std::str::from_utf8(identity).is_err() {
             return Err(Reason::InvalidUtf8);
         }
-        let identity = tables.identities.intern(identity);
+        // Event::system is 8 bits: a new system past the 256th rejects the
+        // line, checked before the line is interned anywhere.
+        let system = match raw.get(Field::System) {
+            Some(t) => {
+                let name = t.decode(&mut scratch.other);
+                let sym = if tables.systems.len() < 256 {
+                    tables.systems.intern(name)
+                } else {
+                    tables.systems.get_sym(name).ok_or(Reason::TooManySystems)?
+                };
+                sym as u8
+            }
+            None => 0,
+        };
 
+        // From here on the line is an event.
+        let identity = tables.identities.intern(identity);
+        counts.ip_fallback += fell_back as u64;
         let ip = ip.unwrap_or_default();
         let agent = agent.unwrap_or_default();
         let session = session.unwrap_or_default();
         let client = tables.intern_client(ip, agent, session);
 
-        let system = match raw.get(Field::System) {
-            Some(t) => {
-                let sym = tables.systems.intern(t.decode(&mut scratch.other));
-                u8::try_from(sym).map_err(|_| Reason::TooManySystems)?
-            }
-            None => 0,
-        };
         let record = match raw.get(Field::Record) {
             Some(t) => {
                 let bytes = t.decode(&mut scratch.other);
@@ -342,10 +354,15 @@ impl Batch {
             None if record.is_some() => Action::Read,
             None => Action::Other,
         };
-        let number = |f: Field| -> Parsed<u64> {
+        let line_no = counts.lines;
+        let mut number = |f: Field, note: Note| -> u64 {
             match raw.get(f) {
-                Some(t) => digits(t.bytes).ok_or(Reason::BadNumber),
-                None => Ok(0),
+                Some(t) => digits(t.bytes).unwrap_or_else(|| {
+                    counts.noted[note as usize] += 1;
+                    keep_example(notes, note, line, line_no, file);
+                    0
+                }),
+                None => 0,
             }
         };
         Ok(Event {
@@ -353,15 +370,36 @@ impl Batch {
             identity,
             client,
             record,
-            rows: saturate(number(Field::Rows)?),
-            bytes: saturate(number(Field::Bytes)?),
-            line: counts.lines as u32,
+            rows: saturate(number(Field::Rows, Note::BadRows)),
+            bytes: saturate(number(Field::Bytes, Note::BadBytes)),
+            line: line_no as u32,
             file,
-            status: number(Field::Status)?.min(u16::MAX as u64) as u16,
-            page: number(Field::Page)?.min(u16::MAX as u64) as u16,
+            status: number(Field::Status, Note::BadStatus).min(u16::MAX as u64) as u16,
+            page: number(Field::Page, Note::BadPage).min(u16::MAX as u64) as u16,
             system,
             action,
         })
+    }
+}
+
+/// Keeps the current line as an example of `kind` if it is among the
+/// first of its kind.
+#[cold]
+fn keep_example<K: Kind>(
+    examples: &mut Examples<K>,
+    kind: K,
+    line: &[u8],
+    line_no: u64,
+    file: u16,
+) {
+    if examples.wants(kind) {
+        examples.push(Example {
+            file,
+            path: String::new(),
+            line: line_no,
+            reason: kind,
+            excerpt: excerpt(line),
+        });
     }
 }
 
@@ -390,7 +428,8 @@ fn digits(s: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// The identity bytes of one line.
+/// The identity bytes of one line, and whether the account fell back to
+/// the ip (counted by the caller once the line is known to be an event).
 fn identity<'s>(
     spec: &IdentitySpec,
     account: Option<&'s [u8]>,
@@ -398,21 +437,18 @@ fn identity<'s>(
     agent: Option<&'s [u8]>,
     session: Option<&'s [u8]>,
     buf: &'s mut Vec<u8>,
-    counts: &mut Counts,
-) -> Parsed<&'s [u8]> {
+) -> Parsed<(&'s [u8], bool)> {
     // The common case: the account, else the ip, borrowed as is.
     if let [Part::Account] = spec.parts[..] {
         return match (account, ip) {
-            (Some(a), _) => Ok(a),
-            (None, Some(ip)) => {
-                counts.ip_fallback += 1;
-                Ok(ip)
-            }
+            (Some(a), _) => Ok((a, false)),
+            (None, Some(ip)) => Ok((ip, true)),
             (None, None) => Err(Reason::MissingIdentity),
         };
     }
     buf.clear();
     let mut any = false;
+    let mut fell_back = false;
     for (i, part) in spec.parts.iter().enumerate() {
         if i > 0 {
             buf.push(b'|');
@@ -421,9 +457,7 @@ fn identity<'s>(
             Part::Account => match account {
                 Some(a) => Some(a),
                 None => {
-                    if ip.is_some() {
-                        counts.ip_fallback += 1;
-                    }
+                    fell_back |= ip.is_some();
                     ip
                 }
             },
@@ -444,7 +478,7 @@ fn identity<'s>(
         }
     }
     if any {
-        Ok(buf)
+        Ok((buf, fell_back))
     } else {
         Err(Reason::MissingIdentity)
     }
@@ -505,11 +539,11 @@ mod tests {
         assert_eq!(first_line(b"x\x00"), (&b"x\x00"[..], &b""[..], true));
     }
 
-    fn batch_of(config: &Config, text: &str) -> Batch {
+    fn batch_of(config: &Config, text: impl AsRef<[u8]>) -> Batch {
         let rules = Rules::new(config).unwrap();
         let parser = Parser::new(Format::Ndjson, config, None).unwrap();
         let mut b = Batch::new();
-        b.add_lines(text.as_bytes(), &parser, &rules, 0);
+        b.add_lines(text.as_ref(), &parser, &rules, 0);
         b
     }
 
@@ -526,9 +560,9 @@ mod tests {
              {\"ts\":1,\"account\":\"x\",\"rows\":\"many\"}",
         );
         assert_eq!(b.counts.lines, 7);
-        assert_eq!(b.counts.events, 2);
+        assert_eq!(b.counts.events, 3);
         assert_eq!(b.counts.blank, 1);
-        assert_eq!(b.counts.rejected_total(), 4);
+        assert_eq!(b.counts.rejected_total(), 3);
         assert!(b.counts.balanced());
         assert_eq!(b.counts.ip_fallback, 1);
         let e = b.events[0];
@@ -553,9 +587,56 @@ mod tests {
                 (5, Reason::MissingTime),
                 (4, Reason::BadTime),
                 (6, Reason::MissingIdentity),
-                (7, Reason::BadNumber)
             ]
         );
+        // The unparseable row count is left empty and noted, not rejected.
+        assert_eq!(b.events[2].rows, 0);
+        assert_eq!(b.counts.noted[Note::BadRows as usize], 1);
+        let noted: Vec<(u64, Note)> = b.notes.iter().map(|e| (e.line, e.reason)).collect();
+        assert_eq!(noted, [(7, Note::BadRows)]);
+    }
+
+    #[test]
+    fn derived_fields_never_reject() {
+        let b = batch_of(
+            &Config::default(),
+            "{\"ts\":1,\"account\":\"a\",\"page\":\"eyJzZWFyY2gi\",\"rows\":-1,\"bytes\":2.5,\"status\":\"OK\"}\n\
+             {\"ts\":2,\"account\":\"a\",\"page\":\"12345678901234567890\",\"rows\":3}",
+        );
+        assert_eq!((b.counts.events, b.counts.rejected_total()), (2, 0));
+        assert_eq!(b.counts.noted, [2, 1, 1, 1]);
+        assert_eq!(
+            (b.events[0].page, b.events[0].rows, b.events[0].status),
+            (0, 0, 0)
+        );
+        assert_eq!((b.events[1].page, b.events[1].rows), (0, 3));
+    }
+
+    #[test]
+    fn a_rejected_line_leaves_no_trace() {
+        // No account (the ip would stand in), then a rejection: the
+        // identity is not valid UTF-8, or the time is out of range.
+        let b = batch_of(
+            &Config::default(),
+            b"{\"ts\":1,\"ip\":\"10.0.0.\xff\",\"system\":\"s1\"}\n\
+             {\"ts\":\"9999-12-31T00:00:00Z\",\"ip\":\"10.0.0.2\",\"system\":\"s2\"}",
+        );
+        assert_eq!(b.counts.rejected_total(), 2);
+        assert_eq!(b.counts.ip_fallback, 0);
+        assert_eq!(b.tables.identities.len(), 0);
+        assert_eq!(b.tables.client_count(), 0);
+        assert_eq!(b.tables.systems.len(), 1, "only the empty system");
+        // The 256th new system is rejected before anything is interned.
+        let mut text = String::new();
+        for i in 0..256 {
+            text.push_str(&format!(
+                "{{\"ts\":1,\"account\":\"a{i}\",\"system\":\"s{i}\"}}\n"
+            ));
+        }
+        let b = batch_of(&Config::default(), &text);
+        assert_eq!(b.counts.rejected[Reason::TooManySystems as usize], 1);
+        assert_eq!(b.tables.identities.len(), 255);
+        assert_eq!(b.tables.systems.len(), 256);
     }
 
     #[test]

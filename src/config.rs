@@ -224,6 +224,12 @@ pub struct InputConfig {
     pub max_line: usize,
     /// Offset of naive timestamps (`YYYY-MM-DD HH:MM:SS`), e.g. `+01:00`.
     pub time_offset: String,
+    /// Accepted years `[from, to]` (UTC, both whole); a line with a time
+    /// outside is rejected as "time out of range".
+    pub time_range: [i64; 2],
+    /// A file with a larger share of its non-blank lines rejected gets a
+    /// warning in the summary.
+    pub max_rejected_share: f64,
     /// Field names (NDJSON keys, dotted for nested objects; CSV columns).
     pub fields: Fields,
     /// Extra action words mapped to canonical actions
@@ -239,6 +245,8 @@ impl Default for InputConfig {
             format: "auto".into(),
             max_line: 1 << 20,
             time_offset: "+00:00".into(),
+            time_range: [1970, 2100],
+            max_rejected_share: 0.05,
             fields: Fields::default(),
             actions: BTreeMap::new(),
             clf: ClfConfig::default(),
@@ -405,6 +413,21 @@ impl Config {
             return Err(Error::config(format!(
                 "input.time_offset: `{}` is not an offset like +01:00",
                 input.time_offset
+            )));
+        }
+        let [from, to] = input.time_range;
+        let years = crate::time::YEARS;
+        if !(years.contains(&from) && years.contains(&to) && from <= to) {
+            return Err(Error::config(format!(
+                "input.time_range: [{from}, {to}] must be two years FROM <= TO between {} and {}",
+                years.start(),
+                years.end()
+            )));
+        }
+        if !(0.0..=1.0).contains(&input.max_rejected_share) {
+            return Err(Error::config(format!(
+                "input.max_rejected_share: {} must be a share between 0 and 1",
+                input.max_rejected_share
             )));
         }
         if input.max_line < 64 {
@@ -646,6 +669,16 @@ mod tests {
         assert!(e.to_string().contains("max_line"), "{e}");
         let e = Config::load(None, &["input.actions.peek=glance".into()]).unwrap_err();
         assert!(e.to_string().contains("input.actions.peek"), "{e}");
+        for bad in ["[2100, 1970]", "[0, 2000]", "[1970, 10000]"] {
+            let e = Config::load(None, &[format!("input.time_range={bad}")]).unwrap_err();
+            assert!(e.to_string().contains("input.time_range"), "{e}");
+        }
+        let c = Config::load(None, &["input.time_range=[1, 9999]".into()]).unwrap();
+        assert_eq!(c.input.time_range, [1, 9999]);
+        for bad in ["-0.1", "1.5", "nan"] {
+            let e = Config::load(None, &[format!("input.max_rejected_share={bad}")]).unwrap_err();
+            assert!(e.to_string().contains("input.max_rejected_share"), "{e}");
+        }
     }
 
     #[test]

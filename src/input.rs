@@ -7,6 +7,12 @@
 //! that grows only to the longest line, up to the line limit. A file that
 //! cannot be mapped is streamed.
 //!
+//! A regular file is scanned up to its size at open, mapped or streamed:
+//! a live log that is only appended to is read to that size, and what was
+//! appended is left for the next run (a [`Change::Grew`], not an error). A
+//! file that shrank while it was scanned is a [`Change::Shrank`], an error
+//! for that file.
+//!
 //! A mapped file that is truncated while it is scanned would raise SIGBUS
 //! on the first access past its new end. The defence (see [`guard`]): a
 //! SIGBUS handler that, for an address inside one of our maps, maps a zero
@@ -91,8 +97,84 @@ pub fn resolve(names: &[String]) -> (Vec<Input>, Vec<Error>) {
 pub enum Source {
     /// A regular file, memory-mapped.
     Mapped(Map),
-    /// Anything read front to back.
-    Stream(Box<dyn Read + Send>),
+    /// Anything read front to back; for a plain regular file, read no
+    /// further than its size at open, which the [`Extent`] keeps.
+    Stream(Box<dyn Read + Send>, Option<Extent>),
+}
+
+/// How a regular file's size after its scan compares with its size at
+/// open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Unchanged.
+    None,
+    /// Grew by this many bytes: appended to while scanned (a live log).
+    /// Only the size at open was scanned.
+    Grew(u64),
+    /// Shrank (truncated or replaced) while scanned: `now` is its size
+    /// now, `None` when it can no longer be read.
+    Shrank {
+        /// Size now.
+        now: Option<u64>,
+    },
+}
+
+impl Change {
+    /// Compares `len`, the size at open, with `read`, the bytes the scan
+    /// got before the end, and `now`, the size after the scan. A read that
+    /// ended early or a caught fault (`faulted`) means the file shrank,
+    /// even if it has grown again since.
+    pub fn between(len: u64, read: u64, now: Option<u64>, faulted: bool) -> Change {
+        match now {
+            Some(now) if !faulted && read >= len && now >= len => {
+                if now == len {
+                    Change::None
+                } else {
+                    Change::Grew(now - len)
+                }
+            }
+            now => Change::Shrank { now },
+        }
+    }
+
+    /// The error for a file that shrank, naming it.
+    pub fn error(self, name: &str, len: u64, read: u64) -> Option<Error> {
+        let Change::Shrank { now } = self else {
+            return None;
+        };
+        Some(Error::new(
+            crate::error::ErrorKind::Io,
+            format!(
+                "{name}: file shrank while it was scanned ({len} bytes at open, {read} read, now {}): its results are unreliable; scan a copy",
+                now.map_or("unreadable".into(), |n| format!("{n} bytes"))
+            ),
+        ))
+    }
+}
+
+/// A plain regular file's size at open, to tell appends from truncation
+/// once it has been streamed.
+pub struct Extent {
+    file: File,
+    len: u64,
+}
+
+impl Extent {
+    /// The size at open.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file was empty at open.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How the file changed, after `read` bytes were streamed from it.
+    pub fn change(&self, read: u64) -> Change {
+        let now = self.file.metadata().map(|m| m.len()).ok();
+        Change::between(self.len, read, now, false)
+    }
 }
 
 /// How an input is compressed.
@@ -118,7 +200,7 @@ impl Source {
     /// Opens an input; maps regular uncompressed files when `mmap` is set.
     pub fn open(input: &Input, mmap: bool) -> Result<Source> {
         let path = match input {
-            Input::Stdin => return Ok(Source::Stream(Box::new(io::stdin()))),
+            Input::Stdin => return Ok(Source::Stream(Box::new(io::stdin()), None)),
             Input::Path(p) => p,
         };
         let mut file = File::open(path).map_err(|e| Error::io(path, &e))?;
@@ -138,22 +220,38 @@ impl Source {
             0
         };
         match compression(path, &magic[..got]) {
-            Compression::Gzip => Ok(Source::Stream(Box::new(flate2::read::MultiGzDecoder::new(
-                io::BufReader::with_capacity(1 << 16, file),
-            )))),
+            Compression::Gzip => Ok(Source::Stream(
+                Box::new(flate2::read::MultiGzDecoder::new(
+                    io::BufReader::with_capacity(1 << 16, file),
+                )),
+                None,
+            )),
             Compression::Zstd => {
                 let decoder =
                     zstd::stream::read::Decoder::new(file).map_err(|e| Error::io(path, &e))?;
-                Ok(Source::Stream(Box::new(decoder)))
+                Ok(Source::Stream(Box::new(decoder), None))
             }
             Compression::None if mmap && meta.is_file() && meta.len() > 0 => {
                 match Map::new(&file, meta.len()) {
                     Some(map) => Ok(Source::Mapped(map)),
-                    None => Ok(Source::Stream(Box::new(file))),
+                    None => Ok(stream_to_size(file, meta.len())),
                 }
             }
-            Compression::None => Ok(Source::Stream(Box::new(file))),
+            // (A regular file of size 0 may still read as something, as
+            // files under /proc do: it is read to its end.)
+            Compression::None if meta.is_file() && meta.len() > 0 => {
+                Ok(stream_to_size(file, meta.len()))
+            }
+            Compression::None => Ok(Source::Stream(Box::new(file), None)),
         }
+    }
+}
+
+/// A plain regular file streamed no further than `len`, its size at open.
+fn stream_to_size(file: File, len: u64) -> Source {
+    match file.try_clone() {
+        Ok(handle) => Source::Stream(Box::new(file.take(len)), Some(Extent { file: handle, len })),
+        Err(_) => Source::Stream(Box::new(file), None),
     }
 }
 
@@ -230,19 +328,11 @@ impl Map {
         }
     }
 
-    /// Whether the file was truncated or resized while mapped: a fault was
-    /// caught, or its size now differs from the mapped length.
-    pub fn changed(&self) -> Option<String> {
+    /// How the file changed while mapped: a caught fault means it shrank;
+    /// else its size now against the mapped length.
+    pub fn change(&self) -> Change {
         let now = self.file.metadata().map(|m| m.len()).ok();
-        if self.guard.tripped() || now != Some(self.len) {
-            Some(format!(
-                "file changed while it was scanned (mapped {} bytes, now {}): its results are unreliable; scan a copy",
-                self.len,
-                now.map_or("unreadable".into(), |n| format!("{n} bytes"))
-            ))
-        } else {
-            None
-        }
+        Change::between(self.len, self.len, now, self.guard.tripped())
     }
 }
 
@@ -385,7 +475,7 @@ mod tests {
         let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), true).unwrap() else {
             panic!("a regular file is mapped");
         };
-        assert!(map.changed().is_none());
+        assert_eq!(map.change(), Change::None);
         File::options()
             .write(true)
             .open(&path)
@@ -395,10 +485,51 @@ mod tests {
         // Every page past the new end faults; the guard turns them to zeros.
         let sum: u64 = map.bytes().iter().map(|&b| b as u64).sum();
         assert_eq!(sum, 100 * b'x' as u64);
-        assert!(map
-            .changed()
-            .unwrap()
-            .contains("changed while it was scanned"));
+        assert_eq!(map.change(), Change::Shrank { now: Some(100) });
+        // Even once it has grown back past its size at open.
+        std::fs::write(&path, vec![b'y'; 512 * 1024]).unwrap();
+        assert!(matches!(map.change(), Change::Shrank { .. }));
+    }
+
+    #[test]
+    fn growth_is_an_append_and_shrinking_an_error() {
+        assert_eq!(Change::between(100, 100, Some(100), false), Change::None);
+        assert_eq!(
+            Change::between(100, 100, Some(150), false),
+            Change::Grew(50)
+        );
+        for (read, now, faulted) in [
+            (100, Some(99), false),
+            (60, Some(150), false),
+            (100, Some(100), true),
+            (100, None, false),
+        ] {
+            let c = Change::between(100, read, now, faulted);
+            assert!(
+                matches!(c, Change::Shrank { .. }),
+                "{read} {now:?} {faulted}"
+            );
+            let e = c.error("live.log", 100, read).unwrap().to_string();
+            assert!(e.starts_with("live.log: file shrank"), "{e}");
+        }
+        assert!(Change::Grew(5).error("x", 1, 1).is_none());
+    }
+
+    #[test]
+    fn appended_mapped_file_is_read_to_its_size_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.log");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), true).unwrap() else {
+            panic!("a regular file is mapped");
+        };
+        std::io::Write::write_all(
+            &mut File::options().append(true).open(&path).unwrap(),
+            b"appended",
+        )
+        .unwrap();
+        assert_eq!(map.bytes(), b"0123456789");
+        assert_eq!(map.change(), Change::Grew(8));
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   every identity's as [`timeline::Timelines`].
 //! - **tally**: the account of every line: `lines = events + rejected +
 //!   blank + headers` ([`tally`], [`summary`]).
+//! - **note**: a derived field (page, rows, bytes, status) that did not
+//!   parse, left empty on an event that is kept; counted beside the
+//!   rejections ([`tally::Note`]).
 //!
 //! The pipeline is `input -> chunk -> parse (format) -> batch -> merge ->
 //! timelines`, driven by [`scan::scan`], the one module that knows every

@@ -10,9 +10,10 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Record, Tables};
 use crate::format::{trim, Format, Parser};
-use crate::input::{Input, Source};
+use crate::input::{Change, Extent, Input, Source};
 use crate::summary::{FileSummary, Summary};
-use crate::tally::{Counts, Examples};
+use crate::tally::{Counts, Example, Examples, Note};
+use crate::time::Millis;
 use rayon::prelude::*;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +106,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     let mut errors = Vec::new();
     let mut summaries = Vec::with_capacity(files.len());
     let mut all_examples = Examples::default();
+    let mut all_notes = Examples::<Note>::default();
     let mut batches = Vec::new();
     for (input, mut file) in inputs.iter().zip(files) {
         let path = input.name();
@@ -113,23 +115,28 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
             ..Counts::default()
         };
         let mut base = 0u64;
+        let mut file_examples = Examples::default();
         for mut batch in file.batches.drain(..) {
             counts += &batch.counts;
             let lines = batch.counts.lines;
             batch.examples.locate(base, &path);
-            all_examples.extend(std::mem::take(&mut batch.examples));
+            file_examples.extend(std::mem::take(&mut batch.examples));
+            batch.notes.locate(base, &path);
+            all_notes.extend(std::mem::take(&mut batch.notes));
             batches.push((base, batch));
             base += lines;
         }
+        if file.error.is_none() && counts.events == 0 && counts.data_lines() > 0 {
+            file.error = Some(no_events(&path, &counts, file_examples.first()));
+        }
+        all_examples.extend(file_examples);
         if let Some(e) = &file.error {
             errors.push(e.clone());
         }
-        summaries.push(FileSummary::new(
-            path,
-            file.format,
-            counts,
-            file.error.map(|e| e.to_string()),
-        ));
+        let mut summary =
+            FileSummary::new(path, file.format, counts, file.error.map(|e| e.to_string()));
+        summary.grew = file.grew;
+        summaries.push(summary);
     }
 
     if options.strict {
@@ -150,7 +157,14 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     phases.end("read and parse");
     let (events, tables) = merge(batches, &mut phases)?;
     let paths = inputs.iter().map(Input::name).collect();
-    let summary = Summary::new(summaries, all_examples, &events, &tables);
+    let summary = Summary::new(
+        summaries,
+        all_examples,
+        all_notes,
+        &events,
+        &tables,
+        config.input.max_rejected_share,
+    );
     phases.end("summary");
     Ok(Scan {
         events,
@@ -160,6 +174,25 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         errors,
         phases: phases.done,
     })
+}
+
+/// The error of a file whose non-blank lines gave no event at all: a
+/// wrong format or field mapping must not read as "no findings".
+fn no_events(path: &str, counts: &Counts, first: Option<&Example>) -> Error {
+    let mut message = format!(
+        "{path}: none of its {} non-blank lines gave an event",
+        counts.data_lines()
+    );
+    if let Some(ex) = first {
+        message += &format!(
+            " (first: {}:{}: {})",
+            ex.path,
+            ex.line,
+            ex.reason.describe()
+        );
+    }
+    message += "; check --format and the input.fields mapping";
+    Error::new(ErrorKind::Data, message)
 }
 
 /// Wall time of each stage, for `--timings`.
@@ -190,8 +223,26 @@ impl Phases {
 struct FileRead {
     batches: Vec<Batch>,
     format: Option<Format>,
+    /// Bytes scanned: 0 when no line could be read (the format could not
+    /// be told), so unread files do not count in totals and rates.
     bytes: u64,
+    /// Bytes the file holds beyond those scanned, when it grew while
+    /// scanned: the unfinished last line at its size at open, and what
+    /// was appended after.
+    grew: Option<u64>,
     error: Option<Error>,
+}
+
+impl FileRead {
+    fn new() -> FileRead {
+        FileRead {
+            batches: Vec::new(),
+            format: None,
+            bytes: 0,
+            grew: None,
+            error: None,
+        }
+    }
 }
 
 fn read_file(
@@ -202,27 +253,22 @@ fn read_file(
     rules: &Rules,
     options: &Options,
 ) -> FileRead {
-    let failed = |error: Error| FileRead {
-        batches: Vec::new(),
-        format: None,
-        bytes: 0,
-        error: Some(error),
-    };
     match Source::open(input, options.mmap) {
-        Err(e) => failed(e),
-        Ok(Source::Mapped(map)) => {
-            let mut read = read_mapped(index, input, &map, config, forced, rules, options);
-            if let Some(msg) = map.changed() {
-                read.error = Some(Error::new(
-                    ErrorKind::Io,
-                    format!("{}: {msg}", input.name()),
-                ));
-            }
-            read
-        }
-        Ok(Source::Stream(reader)) => {
-            read_stream(index, input, reader, config, forced, rules, options)
-        }
+        Err(e) => FileRead {
+            error: Some(e),
+            ..FileRead::new()
+        },
+        Ok(Source::Mapped(map)) => read_mapped(index, input, &map, config, forced, rules, options),
+        Ok(Source::Stream(reader, extent)) => read_stream(
+            index,
+            input,
+            reader,
+            extent.as_ref(),
+            config,
+            forced,
+            rules,
+            options,
+        ),
     }
 }
 
@@ -320,12 +366,7 @@ fn read_mapped(
     options: &Options,
 ) -> FileRead {
     let bytes = map.bytes();
-    let mut read = FileRead {
-        batches: Vec::new(),
-        format: None,
-        bytes: bytes.len() as u64,
-        error: None,
-    };
+    let mut read = FileRead::new();
     let pre = prelude(bytes, true, rules.max_line()).expect("complete at end");
     let (format, parser) = match start(&pre, bytes, input, config, forced) {
         Ok(fp) => fp,
@@ -335,6 +376,7 @@ fn read_mapped(
         }
     };
     read.format = format;
+    read.bytes = bytes.len() as u64;
     let body = if format.is_some_and(Format::has_header) {
         let mut head = Batch::new();
         head.add_lines(&bytes[pre.bom..pre.start], &parser, rules, index);
@@ -344,6 +386,9 @@ fn read_mapped(
     } else {
         &bytes[pre.bom..]
     };
+    // The bytes after the last line end wait for the file's change: in a
+    // file that grew, they are a line still being written.
+    let (body, tail) = body.split_at(memchr::memrchr(b'\n', body).map_or(0, |n| n + 1));
     let chunks = split(body, chunk_size(options, body.len()));
     let offset = body.as_ptr() as usize - bytes.as_ptr() as usize;
     let batches: Vec<Batch> = chunks
@@ -360,6 +405,20 @@ fn read_mapped(
         })
         .collect();
     read.batches.extend(batches);
+    let change = map.change();
+    match change {
+        Change::Grew(more) => {
+            read.bytes -= tail.len() as u64;
+            read.grew = Some(more + tail.len() as u64);
+        }
+        _ if !tail.is_empty() => {
+            let mut b = Batch::new();
+            b.add_lines(tail, &parser, rules, index);
+            read.batches.push(b);
+        }
+        _ => {}
+    }
+    read.error = change.error(&input.name(), bytes.len() as u64, bytes.len() as u64);
     read
 }
 
@@ -395,21 +454,21 @@ pub fn split(bytes: &[u8], target: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Streams one input. `extent`: a plain regular file's size at open, which
+/// the reader stops at; reaching it, the file's change is checked.
+#[allow(clippy::too_many_arguments)]
 fn read_stream(
     index: u16,
     input: &Input,
     mut reader: Box<dyn Read + Send>,
+    extent: Option<&Extent>,
     config: &Config,
     forced: Option<Format>,
     rules: &Rules,
     options: &Options,
 ) -> FileRead {
-    let mut read = FileRead {
-        batches: Vec::new(),
-        format: None,
-        bytes: 0,
-        error: None,
-    };
+    let mut read = FileRead::new();
+    let mut checked = false;
     // Streams read at least a page at a time: a 1-byte chunk size (used to
     // test chunk invariance of mapped input) would only slow them down.
     let block = match options.chunk_size {
@@ -445,6 +504,21 @@ fn read_stream(
                 buf.drain(..3);
             }
         }
+        if let (true, false, None, Some(extent)) = (at_end, checked, &read.error, extent) {
+            checked = true;
+            let change = extent.change(read.bytes);
+            read.error = change.error(&input.name(), extent.len(), read.bytes);
+            if let Change::Grew(more) = change {
+                // The bytes after the last line end are a line still
+                // being written: left, with what was appended, for the
+                // next run.
+                let keep = memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1);
+                let unfinished = (buf.len() - keep) as u64;
+                buf.truncate(keep);
+                read.bytes -= unfinished;
+                read.grew = Some(more + unfinished);
+            }
+        }
         if skipping {
             match memchr::memchr(b'\n', &buf) {
                 Some(n) => {
@@ -470,6 +544,7 @@ fn read_stream(
                     }
                     Err(e) => {
                         read.error = Some(e);
+                        read.bytes = 0;
                         return read;
                     }
                 },
@@ -569,13 +644,28 @@ fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
 /// two instructions: 32 bits of identity, 48 of milliseconds since the
 /// earliest event (8,900 years), 16 of file and 32 of line. (A counting
 /// sort on identity applied by in-place cycles was tried: the random
-/// swaps made the scan 20% slower.)
+/// swaps made the scan 20% slower.) Times spanning more than 48 bits
+/// (possible with a wide `input.time_range`) would wrap in that key, so
+/// such a scan sorts by the tuple itself.
 fn sort_timelines(events: &mut [Event]) {
-    let t0 = events.iter().map(|e| e.time).min().unwrap_or(0);
-    events.par_sort_unstable_by_key(|e| {
-        let since = (e.time - t0) as u128 & ((1 << 48) - 1);
-        (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
-    });
+    let (t0, t1) = events
+        .iter()
+        .fold((Millis::MAX, Millis::MIN), |(lo, hi), e| {
+            (lo.min(e.time), hi.max(e.time))
+        });
+    if events.is_empty() || fits_in_key(t0, t1) {
+        events.par_sort_unstable_by_key(|e| {
+            let since = (e.time - t0) as u128;
+            (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
+        });
+    } else {
+        events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+    }
+}
+
+/// Whether times from `t0` to `t1` fit the 48 bits of the packed sort key.
+fn fits_in_key(t0: Millis, t1: Millis) -> bool {
+    (t1 as i128 - t0 as i128) < 1 << 48
 }
 
 /// Merges batches (in input order) into one event vector with global
@@ -642,6 +732,122 @@ mod tests {
             }
         }
         assert!(split(b"", 4).is_empty());
+    }
+
+    const AT_OPEN: &[u8] =
+        b"{\"ts\":1,\"account\":\"a\"}\n{\"ts\":2,\"account\":\"b\"}\n{\"ts\":3,\"acc";
+    /// Bytes up to the last line end at open.
+    const COMPLETE: u64 = 46;
+
+    /// Opens a real file, changes it between open and scan, and reads it
+    /// mapped or streamed.
+    fn read_changed(mmap: bool, change: impl FnOnce(&std::fs::File)) -> FileRead {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.ndjson");
+        std::fs::write(&path, AT_OPEN).unwrap();
+        let input = Input::Path(path.clone());
+        let config = Config::default();
+        let rules = Rules::new(&config).unwrap();
+        let options = Options::default();
+        let source = Source::open(&input, mmap).unwrap();
+        change(&std::fs::File::options().append(true).open(&path).unwrap());
+        match source {
+            Source::Mapped(map) => read_mapped(0, &input, &map, &config, None, &rules, &options),
+            Source::Stream(reader, extent) => read_stream(
+                0,
+                &input,
+                reader,
+                extent.as_ref(),
+                &config,
+                None,
+                &rules,
+                &options,
+            ),
+        }
+    }
+
+    fn counts(read: &FileRead) -> Counts {
+        let mut c = Counts::default();
+        for b in &read.batches {
+            c += &b.counts;
+        }
+        c
+    }
+
+    #[test]
+    fn a_live_log_is_read_to_its_size_at_open() {
+        assert_eq!(&AT_OPEN[COMPLETE as usize - 1..COMPLETE as usize], b"\n");
+        for mmap in [true, false] {
+            let read = read_changed(mmap, |f| {
+                use std::io::Write;
+                (&*f)
+                    .write_all(b"ount\":\"c\"}\n{\"ts\":4,\"account\":\"d\"}\n")
+                    .unwrap();
+            });
+            assert!(read.error.is_none(), "mmap={mmap}: {:?}", read.error);
+            let c = counts(&read);
+            // The unfinished third line is left with the appended bytes.
+            assert_eq!(
+                (c.lines, c.events, c.rejected_total()),
+                (2, 2, 0),
+                "mmap={mmap}"
+            );
+            assert_eq!(read.bytes, COMPLETE, "mmap={mmap}");
+            assert_eq!(
+                read.grew,
+                Some(AT_OPEN.len() as u64 - COMPLETE + 34),
+                "mmap={mmap}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unchanged_file_keeps_its_last_line_without_a_line_end() {
+        for mmap in [true, false] {
+            let read = read_changed(mmap, |_| {});
+            assert!(read.error.is_none() && read.grew.is_none(), "mmap={mmap}");
+            let c = counts(&read);
+            assert_eq!(
+                (c.lines, c.events, c.rejected_total()),
+                (3, 2, 1),
+                "mmap={mmap}"
+            );
+            assert_eq!(read.bytes, AT_OPEN.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_file_truncated_while_read_is_an_error() {
+        for mmap in [true, false] {
+            let read = read_changed(mmap, |f| f.set_len(30).unwrap());
+            let e = read.error.expect("truncation is an error").to_string();
+            assert!(e.contains("live.ndjson: file shrank"), "mmap={mmap}: {e}");
+        }
+    }
+
+    #[test]
+    fn timelines_sort_by_time_across_any_span() {
+        let ms = |y| crate::time::year_range(y, y).start;
+        let event = |time, line| Event {
+            time,
+            line,
+            ..Event::default()
+        };
+        // 0001 to 9999: more than 48 bits of milliseconds apart.
+        let mut events = vec![
+            event(ms(9999), 1),
+            event(ms(2024), 2),
+            event(ms(1), 3),
+            event(ms(2024), 0),
+        ];
+        assert!(!fits_in_key(ms(1), ms(9999)));
+        assert!(fits_in_key(ms(1970), ms(2100)));
+        sort_timelines(&mut events);
+        let order: Vec<(Millis, u32)> = events.iter().map(|e| (e.time, e.line)).collect();
+        assert_eq!(
+            order,
+            [(ms(1), 3), (ms(2024), 0), (ms(2024), 2), (ms(9999), 1)]
+        );
     }
 
     #[test]

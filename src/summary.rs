@@ -1,11 +1,12 @@
 //! The scan summary: the account of every line, per file and in total, the
-//! first rejected lines, identities and the time span. Everything here is
+//! first rejected lines, the notes (derived fields left empty on kept
+//! events) with their first lines, identities and the time span. Everything here is
 //! deterministic (identical for any thread count, chunk size or input
 //! path); wall time and rates live apart in [`Timing`].
 
 use crate::event::{Event, Tables};
 use crate::format::Format;
-use crate::tally::{Counts, Example, Examples, Reason};
+use crate::tally::{Counts, Example, Examples, Kind, Note, Reason};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -22,8 +23,13 @@ pub struct FileSummary {
     pub counts: Counts,
     /// Rejected lines by reason (non-zero reasons only).
     pub rejected: BTreeMap<&'static str, u64>,
+    /// Notes by kind (non-zero kinds only).
+    pub noted: BTreeMap<&'static str, u64>,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// Bytes it held beyond those scanned, when it grew while scanned (a
+    /// live log): scanned to its size at open, up to its last line end.
+    pub grew: Option<u64>,
 }
 
 impl FileSummary {
@@ -37,19 +43,94 @@ impl FileSummary {
         FileSummary {
             path,
             format,
-            rejected: by_reason(&counts),
+            rejected: by_kind(&Reason::ALL, &counts.rejected),
+            noted: by_kind(&Note::ALL, &counts.noted),
             counts,
             error,
+            grew: None,
+        }
+    }
+
+    /// The share of its non-blank lines that were rejected.
+    pub fn rejected_share(&self) -> f64 {
+        match self.counts.data_lines() {
+            0 => 0.0,
+            n => self.counts.rejected_total() as f64 / n as f64,
         }
     }
 }
 
-fn by_reason(counts: &Counts) -> BTreeMap<&'static str, u64> {
-    Reason::ALL
+/// Something about a scan that people must see, though it is not an error.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Warning {
+    /// A file with more than `input.max_rejected_share` of its non-blank
+    /// lines rejected: its results may be wrong.
+    RejectedShare {
+        /// The input's name.
+        path: String,
+        /// Rejected lines.
+        rejected: u64,
+        /// Non-blank, non-header lines.
+        lines: u64,
+        /// The configured share.
+        limit: f64,
+    },
+    /// A file that grew while it was scanned: read to its size at open.
+    Grew {
+        /// The input's name.
+        path: String,
+        /// Bytes scanned.
+        scanned: u64,
+        /// Bytes beyond them, left for the next run.
+        unread: u64,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::RejectedShare {
+                path,
+                rejected,
+                lines,
+                limit,
+            } => write!(
+                f,
+                "{path}: {} of its {} non-blank lines ({:.1}%) were rejected, over input.max_rejected_share = {limit}: its results may be wrong (check --format and the input.fields mapping)",
+                group(*rejected),
+                group(*lines),
+                *rejected as f64 * 100.0 / (*lines).max(1) as f64,
+            ),
+            Warning::Grew {
+                path,
+                scanned,
+                unread,
+            } => write!(
+                f,
+                "{path}: grew while it was scanned (a live log): scanned its first {} bytes, to its last line end at its size at open; the {} bytes after are left for the next run",
+                group(*scanned),
+                group(*unread),
+            ),
+        }
+    }
+}
+
+/// The non-zero counts of `kinds`, by key.
+fn by_kind<K: Kind>(kinds: &[K], counts: &[u64]) -> BTreeMap<&'static str, u64> {
+    kinds
         .iter()
-        .filter(|r| counts.rejected[**r as usize] > 0)
-        .map(|r| (r.key(), counts.rejected[*r as usize]))
+        .filter(|k| counts[k.index()] > 0)
+        .map(|k| (k.key(), counts[k.index()]))
         .collect()
+}
+
+/// The kind whose key is `key`.
+fn kind_of<K: Kind>(kinds: &[K], key: &str) -> K {
+    *kinds
+        .iter()
+        .find(|k| k.key() == key)
+        .expect("keys come from the kinds")
 }
 
 /// The whole scan's account.
@@ -66,6 +147,14 @@ pub struct Summary {
     pub rejected: BTreeMap<&'static str, u64>,
     /// The first rejected lines of each reason.
     pub examples: Vec<Example>,
+    /// Derived fields left empty on kept events, in all.
+    pub noted_total: u64,
+    /// Notes by kind.
+    pub noted: BTreeMap<&'static str, u64>,
+    /// The first noted lines of each kind.
+    pub note_examples: Vec<Example<Note>>,
+    /// What people must see though it is not an error.
+    pub warnings: Vec<Warning>,
     /// Distinct identities.
     pub identities: usize,
     /// Distinct clients (ip, user agent, session).
@@ -83,19 +172,43 @@ impl Summary {
     pub fn new(
         files: Vec<FileSummary>,
         examples: Examples,
+        notes: Examples<Note>,
         events: &[Event],
         tables: &Tables,
+        max_rejected_share: f64,
     ) -> Summary {
         let mut total = Counts::default();
         for f in &files {
             total += &f.counts;
+        }
+        let mut warnings = Vec::new();
+        for f in files.iter().filter(|f| f.error.is_none()) {
+            if f.rejected_share() > max_rejected_share {
+                warnings.push(Warning::RejectedShare {
+                    path: f.path.clone(),
+                    rejected: f.counts.rejected_total(),
+                    lines: f.counts.data_lines(),
+                    limit: max_rejected_share,
+                });
+            }
+            if let Some(unread) = f.grew {
+                warnings.push(Warning::Grew {
+                    path: f.path.clone(),
+                    scanned: f.counts.bytes,
+                    unread,
+                });
+            }
         }
         let first = events.iter().map(|e| e.time).min();
         let last = events.iter().map(|e| e.time).max();
         Summary {
             files: files.len(),
             rejected_total: total.rejected_total(),
-            rejected: by_reason(&total),
+            rejected: by_kind(&Reason::ALL, &total.rejected),
+            noted_total: total.noted_total(),
+            noted: by_kind(&Note::ALL, &total.noted),
+            note_examples: notes.iter().cloned().collect(),
+            warnings,
             total,
             examples: examples.iter().cloned().collect(),
             identities: tables.identities.len(),
@@ -123,21 +236,22 @@ impl Summary {
             group(t.headers),
         );
         for (reason, n) in &self.rejected {
-            let r = Reason::ALL
-                .iter()
-                .find(|r| r.key() == *reason)
-                .expect("known reason");
+            let r = kind_of(&Reason::ALL, reason);
             let _ = writeln!(s, "  rejected {:>10}  {}", group(*n), r.describe());
         }
-        for ex in &self.examples {
+        render_examples(&mut s, &self.examples);
+        if self.noted_total > 0 {
             let _ = writeln!(
                 s,
-                "  {}:{}: {}: {}",
-                ex.path,
-                ex.line,
-                ex.reason.describe(),
-                ex.excerpt
+                "{} note{}: fields left empty on events that were kept",
+                group(self.noted_total),
+                if self.noted_total == 1 { "" } else { "s" }
             );
+            for (note, n) in &self.noted {
+                let k = kind_of(&Note::ALL, note);
+                let _ = writeln!(s, "  noted {:>13}  {}", group(*n), k.describe());
+            }
+            render_examples(&mut s, &self.note_examples);
         }
         let _ = writeln!(
             s,
@@ -151,6 +265,9 @@ impl Summary {
         for f in self.per_file.iter().filter(|f| f.error.is_some()) {
             let _ = writeln!(s, "error: {}", f.error.as_deref().unwrap_or_default());
         }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
         if let Some(timing) = timing {
             let _ = writeln!(
                 s,
@@ -161,6 +278,19 @@ impl Summary {
             );
         }
         s
+    }
+}
+
+fn render_examples<K: Kind>(s: &mut String, examples: &[Example<K>]) {
+    for ex in examples {
+        let _ = writeln!(
+            s,
+            "  {}:{}: {}: {}",
+            ex.path,
+            ex.line,
+            ex.reason.describe(),
+            ex.excerpt
+        );
     }
 }
 

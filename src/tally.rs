@@ -1,8 +1,10 @@
 //! Every line accounted for: `lines = events + rejected + blank + headers`,
 //! with rejections counted by [`Reason`] and the first few of each kept as
-//! [`Example`]s. Counts merge by addition, so per-chunk tallies are plain
-//! owned data and the merge order (input order) fixes which examples are
-//! "first".
+//! [`Example`]s. Beside them, the notes: a derived field (page, rows,
+//! bytes, status) that does not parse is left empty on an event that is
+//! kept, and counted by [`Note`] with examples the same way. Counts merge by
+//! addition, so per-chunk tallies are plain owned data and the merge order
+//! (input order) fixes which examples are "first".
 
 use serde::Serialize;
 use std::ops::AddAssign;
@@ -31,10 +33,10 @@ pub enum Reason {
     TooLong,
     /// A NUL byte in the line.
     NulByte,
-    /// A numeric field (record aside) that is not a number.
-    BadNumber,
     /// More than 255 distinct systems.
     TooManySystems,
+    /// A time outside `input.time_range`.
+    TimeOutOfRange,
 }
 
 impl Reason {
@@ -52,8 +54,8 @@ impl Reason {
         Reason::InvalidUtf8,
         Reason::TooLong,
         Reason::NulByte,
-        Reason::BadNumber,
         Reason::TooManySystems,
+        Reason::TimeOutOfRange,
     ];
 
     /// The reason as people read it.
@@ -69,8 +71,8 @@ impl Reason {
             Reason::InvalidUtf8 => "invalid UTF-8 in a required field",
             Reason::TooLong => "line over the length limit",
             Reason::NulByte => "NUL byte",
-            Reason::BadNumber => "unparseable number",
             Reason::TooManySystems => "more than 255 systems",
+            Reason::TimeOutOfRange => "time out of range (input.time_range)",
         }
     }
 
@@ -87,8 +89,82 @@ impl Reason {
             Reason::InvalidUtf8 => "invalid-utf8",
             Reason::TooLong => "too-long",
             Reason::NulByte => "nul-byte",
-            Reason::BadNumber => "bad-number",
             Reason::TooManySystems => "too-many-systems",
+            Reason::TimeOutOfRange => "time-out-of-range",
+        }
+    }
+}
+
+/// Why a derived field of a kept event was left empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Note {
+    /// A page that is not a whole number (a cursor token, `-1`, `2.5`).
+    BadPage,
+    /// A row count that is not a whole number.
+    BadRows,
+    /// A byte count that is not a whole number.
+    BadBytes,
+    /// A status that is not a whole number.
+    BadStatus,
+}
+
+impl Note {
+    /// Number of notes.
+    pub const COUNT: usize = 4;
+    /// All notes, in order.
+    pub const ALL: [Note; Note::COUNT] = [
+        Note::BadPage,
+        Note::BadRows,
+        Note::BadBytes,
+        Note::BadStatus,
+    ];
+}
+
+/// What an [`Example`] illustrates: a rejection [`Reason`] or a [`Note`].
+pub trait Kind: Copy + Eq + Serialize + 'static {
+    /// Number of kinds.
+    const COUNT: usize;
+    /// The kind's index, below `COUNT`.
+    fn index(self) -> usize;
+    /// The kind as people read it.
+    fn describe(self) -> &'static str;
+    /// The stable machine name (as in the summary JSON).
+    fn key(self) -> &'static str;
+}
+
+impl Kind for Reason {
+    const COUNT: usize = Reason::COUNT;
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn describe(self) -> &'static str {
+        Reason::describe(self)
+    }
+    fn key(self) -> &'static str {
+        Reason::key(self)
+    }
+}
+
+impl Kind for Note {
+    const COUNT: usize = Note::COUNT;
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn describe(self) -> &'static str {
+        match self {
+            Note::BadPage => "page not a number, left empty",
+            Note::BadRows => "rows not a number, left empty",
+            Note::BadBytes => "bytes not a number, left empty",
+            Note::BadStatus => "status not a number, left empty",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Note::BadPage => "bad-page",
+            Note::BadRows => "bad-rows",
+            Note::BadBytes => "bad-bytes",
+            Note::BadStatus => "bad-status",
         }
     }
 }
@@ -114,6 +190,10 @@ pub struct Counts {
     /// Rejected lines, by reason (indexed by `Reason as usize`).
     #[serde(skip)]
     pub rejected: [u64; Reason::COUNT],
+    /// Derived fields left empty on kept events, by note (indexed by
+    /// `Note as usize`).
+    #[serde(skip)]
+    pub noted: [u64; Note::COUNT],
     /// Events whose identity fell back from the account to the ip.
     pub ip_fallback: u64,
 }
@@ -122,6 +202,17 @@ impl Counts {
     /// All rejected lines.
     pub fn rejected_total(&self) -> u64 {
         self.rejected.iter().sum()
+    }
+
+    /// All notes.
+    pub fn noted_total(&self) -> u64 {
+        self.noted.iter().sum()
+    }
+
+    /// Lines that are neither blank nor headers: the lines that should
+    /// have given events.
+    pub fn data_lines(&self) -> u64 {
+        self.lines.saturating_sub(self.blank + self.headers)
     }
 
     /// Whether `lines = events + rejected + blank + headers` holds.
@@ -140,13 +231,17 @@ impl AddAssign<&Counts> for Counts {
         for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
             *a += b;
         }
+        for (a, b) in self.noted.iter_mut().zip(o.noted) {
+            *a += b;
+        }
         self.ip_fallback += o.ip_fallback;
     }
 }
 
-/// A rejected line, as shown to people: `file:line: reason: excerpt`.
+/// A rejected (or noted) line, as shown to people: `file:line: reason:
+/// excerpt`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Example {
+pub struct Example<K = Reason> {
     /// The input's index in the scan's file list.
     #[serde(skip)]
     pub file: u16,
@@ -154,34 +249,49 @@ pub struct Example {
     pub path: String,
     /// 1-based line number.
     pub line: u64,
-    /// Why it was rejected.
-    pub reason: Reason,
+    /// Why it was rejected (or noted).
+    pub reason: K,
     /// The start of the line, control and non-UTF-8 bytes escaped.
     pub excerpt: String,
 }
 
-/// The first [`EXAMPLES_PER_REASON`] examples of each reason.
-#[derive(Debug, Clone, Default)]
-pub struct Examples {
-    by_reason: [Vec<Example>; Reason::COUNT],
+/// The first [`EXAMPLES_PER_REASON`] examples of each reason (or note).
+#[derive(Debug, Clone)]
+pub struct Examples<K = Reason> {
+    /// Indexed by `K::index`; grown on the first example, so an empty set
+    /// (every chunk without a bad line) allocates nothing.
+    by_reason: Vec<Vec<Example<K>>>,
 }
 
-impl Examples {
+impl<K: Kind> Default for Examples<K> {
+    fn default() -> Self {
+        Examples {
+            by_reason: Vec::new(),
+        }
+    }
+}
+
+impl<K: Kind> Examples<K> {
     /// Whether another example of `reason` is wanted.
-    pub fn wants(&self, reason: Reason) -> bool {
-        self.by_reason[reason as usize].len() < EXAMPLES_PER_REASON
+    pub fn wants(&self, reason: K) -> bool {
+        self.by_reason
+            .get(reason.index())
+            .is_none_or(|v| v.len() < EXAMPLES_PER_REASON)
     }
 
     /// Keeps `example` if fewer than the limit are kept for its reason.
-    pub fn push(&mut self, example: Example) {
+    pub fn push(&mut self, example: Example<K>) {
         if self.wants(example.reason) {
-            self.by_reason[example.reason as usize].push(example);
+            if self.by_reason.is_empty() {
+                self.by_reason.resize_with(K::COUNT, Vec::new);
+            }
+            self.by_reason[example.reason.index()].push(example);
         }
     }
 
     /// Appends `later`'s examples (from later input) as far as the limit
     /// allows.
-    pub fn extend(&mut self, later: Examples) {
+    pub fn extend(&mut self, later: Examples<K>) {
         for list in later.by_reason {
             for example in list {
                 self.push(example);
@@ -198,12 +308,12 @@ impl Examples {
     }
 
     /// All examples, by reason then line.
-    pub fn iter(&self) -> impl Iterator<Item = &Example> {
+    pub fn iter(&self) -> impl Iterator<Item = &Example<K>> {
         self.by_reason.iter().flatten()
     }
 
     /// The earliest example in input order, if any.
-    pub fn first(&self) -> Option<&Example> {
+    pub fn first(&self) -> Option<&Example<K>> {
         self.iter().min_by_key(|e| (e.file, e.line))
     }
 }

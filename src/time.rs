@@ -241,6 +241,18 @@ pub fn format(ms: Millis) -> String {
     }
 }
 
+/// The times from the start of year `from` to the end of year `to`, UTC:
+/// the accepted range of `input.time_range`.
+pub fn year_range(from: i64, to: i64) -> std::ops::Range<Millis> {
+    let start = |year| days_from_civil(year, 1, 1) * 86_400_000;
+    start(from)..start(to + 1)
+}
+
+/// The widest year range `input.time_range` may name: the years of four
+/// digits, the form [`format()`] prints and [`parse`] accepts, so every
+/// accepted time prints as a time that parses back to itself.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
+
 /// Parses a `±hh:mm` offset (or `Z`, or empty for UTC) into minutes.
 pub fn parse_offset(s: &str) -> Option<i32> {
     match s.as_bytes() {
@@ -316,6 +328,19 @@ mod tests {
         assert_eq!(format(T0), "2024-07-05T12:34:56Z");
         assert_eq!(format(T0 + 5), "2024-07-05T12:34:56.005Z");
         assert_eq!(format(-1), "1969-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn every_accepted_time_prints_as_it_parses() {
+        let widest = year_range(*YEARS.start(), *YEARS.end());
+        for t in [widest.start, widest.start + 1, 0, T0, widest.end - 1] {
+            assert_eq!(parse(format(t).as_bytes(), 0), Some(t), "{}", format(t));
+        }
+        assert_eq!(format(widest.start), "0001-01-01T00:00:00Z");
+        assert_eq!(format(widest.end - 1), "9999-12-31T23:59:59.999Z");
+        let default = year_range(1970, 2100);
+        assert_eq!(default.start, 0);
+        assert_eq!(format(default.end), "2101-01-01T00:00:00Z");
     }
 
     #[test]

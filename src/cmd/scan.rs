@@ -43,7 +43,7 @@ pub struct ScanArgs {
     /// Write the summary as JSON to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-    /// Print nothing on stderr but errors.
+    /// Print nothing on stderr but errors and warnings.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Print the wall time of each stage on stderr (read and parse, merge,
@@ -138,6 +138,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     if let Some(p) = &pseudonymizer {
         shown.iter_mut().for_each(|f| p.finding(f));
         for ex in &mut scan.summary.examples {
+            ex.excerpt = "(withheld: --pseudonymize)".into();
+        }
+        for ex in &mut scan.summary.note_examples {
             ex.excerpt = "(withheld: --pseudonymize)".into();
         }
     }
@@ -262,6 +265,13 @@ pub fn run_scan(
     }
     for e in &scan.errors {
         eprintln!("scrapewatch: {}", printable(&e.to_string()));
+    }
+    // Warnings say results may be wrong: shown even when the summary
+    // (which lists them too) is not.
+    if quiet {
+        for w in &scan.summary.warnings {
+            eprintln!("scrapewatch: warning: {w}");
+        }
     }
     Ok((scan, timing, resolve_errors))
 }
