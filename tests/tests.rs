@@ -8,3 +8,4 @@ mod detect;
 mod generate;
 mod invariance;
 mod report;
+mod settings;
