@@ -16,9 +16,13 @@ pub struct EvalArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub scan: ScanOptions,
-    /// Write the scorecard as JSON to FILE.
+    /// Write the scorecard as JSON to FILE (`-`: to stdout, instead of the
+    /// table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// The events file of a generated directory.
@@ -57,16 +61,21 @@ pub fn run(mut args: EvalArgs) -> Result<i32> {
     let (scan, timing, _) = super::scan::run_scan(&paths, &config, &args.scan.options(), true)?;
     let detection = detect::detect(&scan, &config, &watchlist)?;
     let card = eval::score(&labels, &detection.findings);
-    print!("{}", card.render());
-    eprintln!(
-        "{} events, {} findings ({} suppressed) in {:.2} s",
-        scan.summary.total.events,
-        detection.active().count(),
-        detection.suppressed(),
-        timing.seconds
-    );
+    let json_to_stdout = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if !json_to_stdout {
+        super::write_stdout(&card.render())?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} events, {} findings ({} suppressed) in {:.2} s",
+            scan.summary.total.events,
+            detection.active().count(),
+            detection.suppressed(),
+            timing.seconds
+        );
+    }
     if let Some(path) = &args.json {
-        super::scan::write_json(path, &serde_json::to_value(&card)?)?;
+        super::write_json_to(path, &serde_json::to_value(&card)?)?;
     }
     Ok(0)
 }

@@ -42,6 +42,9 @@ pub struct GenerateArgs {
     /// Shuffle lines within each minute, as some servers write them.
     #[arg(long)]
     pub shuffle_minute: bool,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Runs the command.
@@ -63,6 +66,9 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
     let started = Instant::now();
     let written = generate::generate(&args.out, &params)?;
     let secs = started.elapsed().as_secs_f64();
+    if args.quiet {
+        return Ok(0);
+    }
     eprintln!(
         "wrote {} events ({} ordinary actors, {} labelled identities) to {} in {:.2} s ({:.2} M events/s)",
         written.events,

@@ -31,6 +31,9 @@ pub struct ReportArgs {
     pub pseudonymize: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanOptions,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Runs the command.
@@ -60,7 +63,11 @@ pub fn run(args: ReportArgs) -> Result<i32> {
     );
     let mut f =
         super::create_private(&args.html).with_context(|| format!("{}", args.html.display()))?;
-    f.write_all(html.as_bytes())?;
+    f.write_all(html.as_bytes())
+        .with_context(|| format!("{}", args.html.display()))?;
+    if args.quiet {
+        return Ok(0);
+    }
     eprintln!(
         "wrote {} ({} bytes): {} findings on {} identities",
         args.html.display(),

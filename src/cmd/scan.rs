@@ -23,6 +23,9 @@ pub struct ScanArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub scan: ScanOptions,
+    /// Parse and account only; run no detector.
+    #[arg(long)]
+    pub no_detect: bool,
     /// Findings as a table for people, JSON lines or CSV. (`--format` names
     /// the input format.)
     #[arg(long, value_enum, default_value = "table")]
@@ -96,12 +99,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let (mut scan, mut timing, resolve_errors) =
         run_scan(&args.paths, &config, &options, args.quiet)?;
     let started = std::time::Instant::now();
-    let detection = if args.scan.no_detect {
+    let detection = if args.no_detect {
         Detection::default()
     } else {
         detect::detect(&scan, &config, &watchlist)?
     };
-    if !args.scan.no_detect {
+    if !args.no_detect {
         scan.phases
             .push(("detect", started.elapsed().as_secs_f64()));
     }
@@ -128,7 +131,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         }
     }
     match &args.output {
-        _ if args.scan.no_detect => {}
+        _ if args.no_detect => {}
         Some(path) => {
             let mut f =
                 super::create_private(path).with_context(|| format!("{}", path.display()))?;
@@ -146,7 +149,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let active = detection.active().count();
     if !args.quiet {
         eprint!("{}", scan.summary.render(Some(&timing)));
-        if !args.scan.no_detect {
+        if !args.no_detect {
             eprintln!(
                 "{} findings on {} identities; {} suppressed by the allowlist{}",
                 active,
