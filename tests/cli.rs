@@ -335,3 +335,27 @@ fn quiet_report_prints_nothing() {
     );
     assert!(std::fs::read_to_string(&html).unwrap().contains("<html"));
 }
+
+#[test]
+fn generate_refuses_days_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("g");
+    // 0 days was accepted; 10^8 days ran for minutes without end.
+    for days in ["0", "100000000"] {
+        let out = run(&[
+            "generate",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--events",
+            "100",
+            "--days",
+            days,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "--days {days}: {stderr}");
+        assert!(
+            stderr.contains("--days") && stderr.contains("1..=366"),
+            "{stderr}"
+        );
+    }
+}

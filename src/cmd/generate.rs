@@ -36,8 +36,8 @@ pub struct GenerateArgs {
     /// First day of the contest (YYYY-MM-DD).
     #[arg(long, default_value = "2025-06-01")]
     pub start: String,
-    /// Days covered.
-    #[arg(long, default_value_t = 14)]
+    /// Days covered (1 to 366).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=366))]
     pub days: i64,
     /// Shuffle lines within each minute, as some servers write them.
     #[arg(long)]
