@@ -502,9 +502,6 @@ fn check_keys(
     for (key, value) in table {
         let path = join(prefix, key);
         let typed_path = join(typed, key);
-        if OPEN_TABLES.contains(&typed.trim_end_matches('.')) {
-            continue;
-        }
         match defaults.get(key) {
             None => return Err(unknown_key(&path, defaults_keys(defaults, prefix), origin)),
             Some(toml::Value::Table(sub)) => match value {
