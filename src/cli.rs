@@ -34,17 +34,55 @@ pub enum Command {
 }
 
 impl Command {
-    /// The `--threads` of a command that scans (0: one per core).
-    pub fn threads(&self) -> usize {
+    /// The options of a command that scans.
+    fn scan_options(&mut self) -> Option<&mut ScanOptions> {
         match self {
-            Command::Scan(a) => a.scan.threads,
-            Command::Eval(a) => a.scan.threads,
-            Command::Report(a) => a.scan.threads,
-            Command::Explain(a) => a.scan.threads,
-            Command::Sweep(a) => a.scan.threads,
-            Command::Config(_) | Command::Generate(_) => 0,
+            Command::Scan(a) => Some(&mut a.scan),
+            Command::Eval(a) => Some(&mut a.scan),
+            Command::Report(a) => Some(&mut a.scan),
+            Command::Explain(a) => Some(&mut a.scan),
+            Command::Sweep(a) => Some(&mut a.scan),
+            Command::Config(_) | Command::Generate(_) => None,
         }
     }
+
+    /// The `--threads` of a command that scans (0: one per core), capped
+    /// at [`max_threads`]; with a warning for `main` to print when it was.
+    pub fn threads(&mut self) -> (usize, Option<String>) {
+        let Some(scan) = self.scan_options() else {
+            return (0, None);
+        };
+        let cap = max_threads();
+        match scan.threads {
+            Some(n) if n > cap => {
+                scan.threads = Some(cap);
+                let warning =
+                    format!("--threads {n} is more than {THREADS_PER_CORE} per core; using {cap}");
+                (cap, Some(warning))
+            }
+            n => (n.unwrap_or(0), None),
+        }
+    }
+}
+
+/// A `--threads` value: a whole number from 1 (capped later, with a
+/// warning, rather than refused, so scripts written on a bigger machine
+/// still run).
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least 1 (leave -j out for one thread per core)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number of threads")),
+    }
+}
+
+/// Threads per core that `--threads` may ask for: a scan is bound by
+/// memory and cores, and thousands of threads take minutes just to start.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The most threads a scan runs with.
+pub fn max_threads() -> usize {
+    THREADS_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Line formats on the command line.
@@ -76,9 +114,10 @@ pub struct ScanOptions {
     /// a combination like ip+user_agent.
     #[arg(long, value_name = "KEY")]
     pub identity: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads [default: one per core; at most 4 per core, more
+    /// are capped with a warning].
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
     /// Stream every input instead of memory-mapping regular files.
     #[arg(long)]
     pub no_mmap: bool,
@@ -89,9 +128,6 @@ pub struct ScanOptions {
     /// records (`account,kind,campaign,revoked_at,not_before,system,role`).
     #[arg(long, value_name = "FILE")]
     pub watchlist: Option<PathBuf>,
-    /// Parse and account only; run no detector.
-    #[arg(long)]
-    pub no_detect: bool,
     /// Bytes per parallel chunk (for tests of chunk-size invariance); 0: auto.
     #[arg(long, hide = true, default_value_t = 0)]
     pub chunk_size: usize,
@@ -122,7 +158,7 @@ impl ScanOptions {
     /// How the scan runs.
     pub fn options(&self) -> Options {
         Options {
-            threads: self.threads,
+            threads: self.threads.unwrap_or(0),
             chunk_size: self.chunk_size,
             mmap: !self.no_mmap,
             strict: self.strict,

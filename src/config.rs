@@ -389,9 +389,13 @@ impl Config {
         };
         let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
         let origin = path.map_or("config".to_string(), |p| p.display().to_string());
-        check_keys(&table, &defaults, "", &origin)?;
+        check_keys(&table, &defaults, "", "", &origin)?;
+        check_overrides(&table, &origin)?;
         for item in overrides {
             apply_override(&mut table, &defaults, item)?;
+        }
+        if !overrides.is_empty() {
+            check_overrides(&table, "--set")?;
         }
         let config: Config = table
             .try_into()
@@ -400,8 +404,15 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks values serde cannot: enumerations, regexes, offsets.
+    /// Checks every value: numbers against their ranges,
+    /// enumerations, regexes, offsets, and each role's overrides. Runs on
+    /// load, and again before detection (a `Config` may be built in code),
+    /// so detectors can trust every window and threshold.
     pub fn validate(&self) -> Result<()> {
+        let table = toml::Table::try_from(self)
+            .map_err(|e| Error::config(format!("config: a value does not fit a setting: {e}")))?;
+        let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
+        check_keys(&table, &defaults, "", "", "config")?;
         let input = &self.input;
         if !["auto", "ndjson", "csv", "clf"].contains(&input.format.as_str()) {
             return Err(Error::config(format!(
@@ -409,9 +420,14 @@ impl Config {
                 input.format
             )));
         }
-        if crate::time::parse_offset(&input.time_offset).is_none() {
+        let why = match crate::time::parse_offset(&input.time_offset) {
+            Some(minutes) if minutes.abs() <= MAX_OFFSET_MINUTES => None,
+            Some(_) => Some("is out of range"),
+            None => Some("is not an offset like +01:00"),
+        };
+        if let Some(why) = why {
             return Err(Error::config(format!(
-                "input.time_offset: `{}` is not an offset like +01:00",
+                "input.time_offset: `{}` {why}; allowed: -14:00 to +14:00",
                 input.time_offset
             )));
         }
@@ -433,6 +449,18 @@ impl Config {
         if input.max_line < 64 {
             return Err(Error::config("input.max_line: must be at least 64 bytes"));
         }
+        for (key, name) in FIELD_KEYS.iter().zip(input.fields.names()) {
+            if name.trim().is_empty() {
+                return Err(Error::config(format!(
+                    "input.fields.{key}: the field name must not be empty"
+                )));
+            }
+        }
+        if input.clf.default_system.trim().is_empty() {
+            return Err(Error::config(
+                "input.clf.default_system: the system name must not be empty",
+            ));
+        }
         for (word, action) in &input.actions {
             if crate::event::Action::from_name(action).is_none() {
                 return Err(Error::config(format!(
@@ -444,7 +472,8 @@ impl Config {
             regex::bytes::Regex::new(&input.clf.record)
                 .map_err(|e| Error::config(format!("input.clf.record: {e}")))?;
         }
-        crate::batch::IdentitySpec::parse(&self.identity.key)?;
+        crate::batch::IdentitySpec::parse(&self.identity.key)
+            .map_err(|e| Error::config(format!("identity.key: {e}")))?;
         for role in self.overrides.keys() {
             self.rules_for(role)?;
         }
@@ -460,7 +489,7 @@ impl Config {
         let mut table = toml::Table::try_from(&self.rules).expect("rules serialize");
         let defaults = toml::Table::try_from(Rules::default()).expect("rules serialize");
         let origin = format!("overrides.{role}");
-        check_keys(over, &defaults, "", &origin)?;
+        check_keys(over, &defaults, &format!("{origin}."), "rules.", "config")?;
         for (rule, values) in over {
             let (Some(toml::Value::Table(base)), toml::Value::Table(values)) =
                 (table.get_mut(rule), values)
@@ -485,47 +514,264 @@ impl Config {
     }
 }
 
+/// Checks every key of `table` against `defaults`: known, of the right
+/// type, and (numbers) in range. `prefix` is how the key is shown,
+/// `typed` the `[rules]`/`[input]` path whose type and range it takes
+/// (they differ under `[overrides.ROLE]`).
 fn check_keys(
     table: &toml::Table,
     defaults: &toml::Table,
     prefix: &str,
+    typed: &str,
     origin: &str,
 ) -> Result<()> {
     for (key, value) in table {
         let path = join(prefix, key);
-        if OPEN_TABLES.contains(&prefix.trim_end_matches('.')) {
-            continue;
-        }
+        let typed_path = join(typed, key);
         match defaults.get(key) {
             None => return Err(unknown_key(&path, defaults_keys(defaults, prefix), origin)),
-            Some(toml::Value::Table(sub)) => {
-                if let toml::Value::Table(t) = value {
-                    if !OPEN_TABLES.contains(&path.as_str()) {
-                        check_keys(t, sub, &format!("{path}."), origin)?;
-                    }
+            Some(toml::Value::Table(sub)) => match value {
+                toml::Value::Table(t) if OPEN_TABLES.contains(&typed_path.as_str()) => {
+                    check_open_table(&path, &typed_path, t, origin)?
                 }
-            }
-            Some(def) => check_type(&path, value, def, origin)?,
+                toml::Value::Table(t) => check_keys(
+                    t,
+                    sub,
+                    &format!("{path}."),
+                    &format!("{typed_path}."),
+                    origin,
+                )?,
+                _ => {
+                    return Err(Error::config(format!(
+                        "{origin}: `{path}` must be a table, not {} `{value}`",
+                        value.type_str()
+                    )))
+                }
+            },
+            Some(def) => check_value(&path, &typed_path, value, def, origin)?,
         }
     }
     Ok(())
 }
 
-/// A value must have its default's type (integers may stand for floats).
-fn check_type(key: &str, value: &toml::Value, default: &toml::Value, origin: &str) -> Result<()> {
-    let fits = matches!(
-        (default, value),
-        (toml::Value::Float(_), toml::Value::Integer(_))
-    ) || std::mem::discriminant(default) == std::mem::discriminant(value);
-    if fits {
-        Ok(())
-    } else {
-        Err(Error::config(format!(
-            "{origin}: `{key}` must be {}, not {} `{value}`",
-            article(default.type_str()),
-            value.type_str()
-        )))
+/// The free tables: `input.actions` and `input.clf.systems` map words to
+/// names (strings); `overrides` maps roles to rule tables, checked by
+/// [`check_overrides`] and [`Config::rules_for`].
+fn check_open_table(path: &str, typed: &str, table: &toml::Table, origin: &str) -> Result<()> {
+    if typed == "overrides" {
+        return Ok(());
     }
+    for (key, value) in table {
+        if !value.is_str() {
+            return Err(Error::config(format!(
+                "{origin}: `{path}.{key}` must be a string, not {} `{value}`",
+                value.type_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Each `[overrides.ROLE.RULE]` of a configuration file, checked like
+/// `[rules.RULE]` so the error names the file.
+fn check_overrides(table: &toml::Table, origin: &str) -> Result<()> {
+    let Some(overrides) = table.get("overrides") else {
+        return Ok(());
+    };
+    let toml::Value::Table(overrides) = overrides else {
+        return Err(Error::config(format!(
+            "{origin}: `overrides` must be a table of roles, not {} `{overrides}`",
+            overrides.type_str()
+        )));
+    };
+    let rules = toml::Table::try_from(Rules::default()).expect("rules serialize");
+    for (role, over) in overrides {
+        let toml::Value::Table(over) = over else {
+            return Err(Error::config(format!(
+                "{origin}: `overrides.{role}` must be a table of rules, not {} `{over}`",
+                over.type_str()
+            )));
+        };
+        check_keys(
+            over,
+            &rules,
+            &format!("overrides.{role}."),
+            "rules.",
+            origin,
+        )?;
+    }
+    Ok(())
+}
+
+/// A value must have its default's type (integers may stand for floats)
+/// and, if a number, lie in its key's [`range`]; arrays hold non-empty
+/// strings. A numeric key without a range is refused, so none can be
+/// added unchecked (the defaults' own load would fail).
+fn check_value(
+    key: &str,
+    typed: &str,
+    value: &toml::Value,
+    default: &toml::Value,
+    origin: &str,
+) -> Result<()> {
+    use toml::Value as V;
+    let range = match default {
+        V::Integer(_) | V::Float(_) => Some(range(typed).ok_or_else(|| {
+            Error::config(format!(
+                "{origin}: `{key}` has no allowed range defined (a bug: add it to config::range)"
+            ))
+        })?),
+        _ => None,
+    };
+    let fits = matches!((default, value), (V::Float(_), V::Integer(_)))
+        || std::mem::discriminant(default) == std::mem::discriminant(value);
+    if !fits {
+        let wanted = range.map_or_else(|| article(default.type_str()), |r| r.to_string());
+        return Err(Error::config(format!(
+            "{origin}: `{key}` must be {wanted}, not {} `{value}`",
+            value.type_str()
+        )));
+    }
+    let out_of_range = || {
+        Error::config(format!(
+            "{origin}: `{key}` = {value} is out of range; allowed: {}",
+            range.expect("numbers have a range")
+        ))
+    };
+    match (range, value) {
+        (Some(Range::Int(min, max, _)), V::Integer(n)) if !(min..=max).contains(n) => {
+            return Err(out_of_range())
+        }
+        (Some(Range::Float(min, max, _)), V::Integer(n)) if !(min..=max).contains(&(*n as f64)) => {
+            return Err(out_of_range())
+        }
+        (Some(Range::Float(min, max, _)), V::Float(x)) if !(min..=max).contains(x) => {
+            // NaN is in no range, and the bounds are finite.
+            return Err(out_of_range());
+        }
+        // An array of numbers (`input.time_range`) holds whole numbers, as
+        // its default does; the section's own check then judges them.
+        (_, V::Array(items))
+            if default
+                .as_array()
+                .is_some_and(|d| d.first().is_some_and(|v| v.is_integer())) =>
+        {
+            let want = default.as_array().map_or(0, Vec::len);
+            if let Some(bad) = items.iter().find(|i| !i.is_integer()) {
+                return Err(Error::config(format!(
+                    "{origin}: `{key}` must be an array of {want} whole numbers, not one holding `{bad}`"
+                )));
+            }
+            if items.len() != want {
+                return Err(Error::config(format!(
+                    "{origin}: `{key}` = {value} must hold {want} whole numbers"
+                )));
+            }
+        }
+        (_, V::Array(items)) => {
+            if let Some(bad) = items
+                .iter()
+                .find(|i| i.as_str().is_none_or(|s| s.trim().is_empty()))
+            {
+                return Err(Error::config(format!(
+                    "{origin}: `{key}` must be an array of non-empty strings, not one holding `{bad}`"
+                )));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The allowed values of a numeric setting, inclusive, with their unit.
+#[derive(Debug, Clone, Copy)]
+enum Range {
+    Int(i64, i64, &'static str),
+    Float(f64, f64, &'static str),
+}
+
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Range::Int(min, max, unit) => write!(f, "an integer from {min} to {max}{unit}"),
+            Range::Float(min, max, unit) => write!(f, "a number from {min} to {max}{unit}"),
+        }
+    }
+}
+
+/// Offsets of naive timestamps: the zones in use span -12:00 to +14:00.
+const MAX_OFFSET_MINUTES: i32 = 14 * 60;
+
+/// `input.fields` keys, in [`Fields::names`] order.
+const FIELD_KEYS: [&str; 12] = [
+    "ts",
+    "account",
+    "ip",
+    "system",
+    "action",
+    "record",
+    "page",
+    "rows",
+    "bytes",
+    "status",
+    "session",
+    "user_agent",
+];
+
+/// Every numeric setting's allowed values (`[overrides.ROLE.RULE]` keys
+/// take those of `[rules.RULE]`). Windows and pauses run from a second to
+/// a leap year: a window of 0 or less has no events, and the detectors
+/// multiply seconds into milliseconds. Counts start at 1 (0 would flag
+/// every identity) and stop where no log could reach them; shares are
+/// fractions; factors are finite.
+fn range(key: &str) -> Option<Range> {
+    use Range::{Float, Int};
+    const SECONDS: Range = Int(1, 366 * 86_400, " seconds (1 s to 366 days)");
+    const COUNT: Range = Int(1, 1_000_000_000, "");
+    const SHARE: Range = Float(0.0, 1.0, " (a share of the peer group)");
+    Some(match key {
+        "input.max_line" => Int(64, 1 << 30, " bytes (64 B to 1 GiB)"),
+        "input.max_rejected_share" => Float(0.0, 1.0, " (a share of a file's lines)"),
+        "rules.sequential-read.min_run" => Int(2, 1_000_000_000, " records"),
+        "rules.sequential-read.max_gap" => Int(1, u32::MAX as i64, " (an id step)"),
+        "rules.sequential-read.max_pause" => SECONDS,
+        "rules.paged-search.min_pages" => Int(2, 1_000_000_000, " pages"),
+        "rules.paged-search.max_pause" => SECONDS,
+        "rules.distinct-volume.window" => SECONDS,
+        "rules.distinct-volume.max_records" => COUNT,
+        "rules.distinct-volume.long_window" => SECONDS,
+        "rules.distinct-volume.long_max_records" => COUNT,
+        "rules.export-volume.window" => SECONDS,
+        "rules.export-volume.max_rows" => Int(1, 1_000_000_000_000, " rows"),
+        "rules.byte-volume.window" => SECONDS,
+        "rules.byte-volume.max_bytes" => Int(1, 1_000_000_000_000_000, " bytes (up to 1 PB)"),
+        "rules.rate-absolute.per_minute" => COUNT,
+        "rules.rate-absolute.per_hour" => COUNT,
+        "rules.rate-absolute.per_day" => COUNT,
+        "rules.rate-baseline.min_history" => Int(1, 366 * 24, " active hours"),
+        "rules.rate-baseline.mads" => Float(0.0, 1000.0, " MADs"),
+        "rules.rate-baseline.min_events" => COUNT,
+        "rules.rate-peer.min_peers" => COUNT,
+        "rules.rate-peer.factor" => Float(1.0, 1000.0, " (times the peers' 99th percentile)"),
+        "rules.rate-peer.min_events" => COUNT,
+        "rules.regularity.min_events" => Int(2, 1_000_000_000, " gaps"),
+        "rules.regularity.max_cv" => Float(0.001, 1000.0, ""),
+        "rules.regularity.max_gap" => SECONDS,
+        "rules.off-hours.min_days" => Int(1, 366, " days"),
+        "rules.off-hours.max_days_in_hour" => Int(0, 366, " days"),
+        "rules.off-hours.margin_hours" => Int(0, 11, " hours"),
+        "rules.off-hours.peer_share" => SHARE,
+        "rules.off-hours.min_events" => COUNT,
+        "rules.shared-credential.window" => SECONDS,
+        "rules.shared-credential.max_ips" => COUNT,
+        "rules.shared-credential.max_agents" => COUNT,
+        "rules.coordinated.window" => SECONDS,
+        "rules.coordinated.max_records" => COUNT,
+        "rules.coordinated.min_members" => Int(2, 1_000_000, " identities"),
+        "rules.coordinated.max_group" => Int(2, 1_000_000, " identities"),
+        "rules.coordinated.max_share" => Float(0.0, 1.0, " (a share of all identities)"),
+        _ => return None,
+    })
 }
 
 fn article(t: &str) -> String {
@@ -606,7 +852,13 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
         }
     };
     if let (false, Some(def)) = (open, def) {
-        check_type(key, &value, def, &format!("--set {item}"))?;
+        check_value(
+            key,
+            &typed_as.join("."),
+            &value,
+            def,
+            &format!("--set {item}"),
+        )?;
     }
     let mut cur = table;
     for part in &parts[..parts.len() - 1] {
@@ -711,6 +963,82 @@ mod tests {
         fn rules_absolute_per_hour(&self) -> u64 {
             self.rate_absolute.per_hour
         }
+    }
+
+    /// Every leaf of a table, as (dotted key, value).
+    fn leaves(table: &toml::Table, prefix: &str, out: &mut Vec<(String, toml::Value)>) {
+        for (k, v) in table {
+            match v {
+                toml::Value::Table(t) => leaves(t, &format!("{prefix}{k}."), out),
+                v => out.push((format!("{prefix}{k}"), v.clone())),
+            }
+        }
+    }
+
+    #[test]
+    fn every_numeric_key_has_a_range_holding_its_default() {
+        let mut all = Vec::new();
+        leaves(
+            &toml::Table::try_from(Config::default()).unwrap(),
+            "",
+            &mut all,
+        );
+        let mut numeric = 0;
+        for (key, value) in &all {
+            let Some(n) = value.as_float().or(value.as_integer().map(|i| i as f64)) else {
+                continue;
+            };
+            numeric += 1;
+            let range = range(key).unwrap_or_else(|| panic!("{key} has no range"));
+            let (min, max) = match range {
+                Range::Int(a, b, _) => (a as f64, b as f64),
+                Range::Float(a, b, _) => (a, b),
+            };
+            assert!(min <= n && n <= max, "{key}: default {n} outside {range}");
+        }
+        assert!(numeric > 30, "the walk found {numeric} numeric keys");
+    }
+
+    #[test]
+    fn values_out_of_range_name_key_value_and_range() {
+        for (set, wanted) in [
+            ("rules.distinct-volume.window=0", "`rules.distinct-volume.window` = 0 is out of range; allowed: an integer from 1 to 31622400"),
+            ("rules.export-volume.window=-1", "= -1 is out of range"),
+            ("rules.rate-peer.factor=nan", "`rules.rate-peer.factor` = nan is out of range; allowed: a number from 1 to 1000"),
+            ("rules.off-hours.peer_share=inf", "= inf is out of range; allowed: a number from 0 to 1"),
+            ("overrides.lead.byte-volume.window=0", "`overrides.lead.byte-volume.window` = 0 is out of range"),
+            ("input.max_line=9223372036854775807", "allowed: an integer from 64 to 1073741824"),
+            ("input.time_offset=+14:30", "input.time_offset: `+14:30` is out of range; allowed: -14:00 to +14:00"),
+        ] {
+            let e = Config::load(None, &[set.into()]).unwrap_err();
+            assert!(e.to_string().contains(wanted), "{set}: {e}");
+        }
+        assert!(Config::load(None, &["input.time_offset=-14:00".into()]).is_ok());
+    }
+
+    #[test]
+    fn config_built_in_code_is_checked_too() {
+        let mut c = Config::default();
+        c.rules.coordinated.window = 0;
+        let e = c.validate().unwrap_err();
+        assert!(
+            e.to_string().contains("`rules.coordinated.window` = 0"),
+            "{e}"
+        );
+        let mut c = Config::default();
+        c.rules.regularity.max_cv = f64::NAN;
+        assert!(c.validate().is_err());
+        let mut c = Config::default();
+        c.overrides.insert(
+            "lead".into(),
+            toml::from_str("[paged-search]\nmax_pause = -3").unwrap(),
+        );
+        let e = c.validate().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`overrides.lead.paged-search.max_pause` = -3"),
+            "{e}"
+        );
     }
 
     #[test]

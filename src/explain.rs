@@ -410,3 +410,19 @@ impl Explanation {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_rules_are_valid_settings() {
+        // The probe runs the detectors directly, past `Config::load`: its
+        // limits must lie inside the ranges the detectors are written for.
+        let config = crate::Config {
+            rules: probe(&Rules::default()),
+            ..Default::default()
+        };
+        config.validate().unwrap();
+    }
+}

@@ -10,11 +10,15 @@ use clap::Parser;
 use scrapewatch::ErrorKind;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let mut cli = cli::Cli::parse();
+    let (threads, warning) = cli.command.threads();
+    if let Some(warning) = warning {
+        eprintln!("scrapewatch: warning: {warning}");
+    }
     // `--threads` bounds every stage, detection included, not only the
     // scan's own pool. (This fails only if a pool already exists.)
     let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(cli.command.threads())
+        .num_threads(threads)
         .build_global();
     let result = match cli.command {
         cli::Command::Scan(args) => cmd::scan::run(args),

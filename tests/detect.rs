@@ -471,7 +471,7 @@ fn explain_says_why_and_why_not() {
         ];
         a.extend(["--watchlist".into(), watchlist.display().to_string()]);
         if json {
-            a.push("--json".into());
+            a.extend(["--json".into(), "-".into()]);
         }
         a
     };

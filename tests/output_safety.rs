@@ -104,7 +104,7 @@ fn hostile_text_is_escaped_in_table_csv_explain_and_report() {
     assert!(text.starts_with(ACCOUNT_SHOWN), "{text}");
     assert!(text.contains("curl\\x1b[2J\\u{2066}/8"), "{text}");
     assert!(text.contains("member\\x1b]0;pwned\\x07ship"), "{text}");
-    let explain_json = sw(&["explain", "--json", ACCOUNT, s(&log)], None);
+    let explain_json = sw(&["explain", "--json", "-", ACCOUNT, s(&log)], None);
     assert_no_raw_controls(&explain_json.stdout, "explain --json");
     let doc: serde_json::Value = serde_json::from_slice(&explain_json.stdout).unwrap();
     assert_eq!(doc["identity"], ACCOUNT);

@@ -12,3 +12,4 @@ mod invariance;
 mod output_safety;
 mod partition;
 mod report;
+mod settings;

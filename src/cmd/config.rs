@@ -24,10 +24,10 @@ pub struct ConfigArgs {
 /// Runs the command.
 pub fn run(args: ConfigArgs) -> Result<i32> {
     if args.default {
-        print!("{}", Config::default_toml());
+        super::write_stdout(Config::default_toml())?;
     } else {
         let config = Config::load(args.config.as_deref(), &args.set)?;
-        print!("{}", printable_toml(&toml::to_string_pretty(&config)?));
+        super::write_stdout(&printable_toml(&toml::to_string_pretty(&config)?))?;
     }
     Ok(0)
 }

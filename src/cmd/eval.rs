@@ -17,9 +17,13 @@ pub struct EvalArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub scan: ScanOptions,
-    /// Write the scorecard as JSON to FILE.
+    /// Write the scorecard as JSON to FILE (`-`: to stdout, instead of the
+    /// table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// The events file of a generated directory.
@@ -69,16 +73,21 @@ pub fn run(mut args: EvalArgs) -> Result<i32> {
     )?;
     let detection = detect::detect(&scan.timelines(), &config, &watchlist)?;
     let card = eval::score(&labels, &detection.findings);
-    print!("{}", printable_lines(&card.render()));
-    eprintln!(
-        "{} events, {} findings ({} suppressed) in {:.2} s",
-        scan.summary.total.events,
-        detection.active().count(),
-        detection.suppressed(),
-        timing.seconds
-    );
+    let json_to_stdout = args.json.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if !json_to_stdout {
+        super::write_stdout(&printable_lines(&card.render()))?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} events, {} findings ({} suppressed) in {:.2} s",
+            scan.summary.total.events,
+            detection.active().count(),
+            detection.suppressed(),
+            timing.seconds
+        );
+    }
     if let Some(path) = &args.json {
-        super::scan::write_json(path, &serde_json::to_value(&card)?)?;
+        super::write_json_to(path, &serde_json::to_value(&card)?)?;
     }
     Ok(0)
 }

@@ -4,8 +4,9 @@
 use crate::cli::ScanOptions;
 use anyhow::{bail, Result};
 use clap::Args;
-use scrapewatch::output::{self, printable};
+use scrapewatch::output::printable;
 use scrapewatch::{detect, explain};
+use std::path::PathBuf;
 
 /// Arguments of `scrapewatch explain`.
 #[derive(Args, Debug)]
@@ -18,9 +19,10 @@ pub struct ExplainArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub scan: ScanOptions,
-    /// Print the explanation as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Write the explanation as JSON to FILE (`-`: to stdout, instead of
+    /// the text).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -56,10 +58,12 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
             names.join(", ")
         );
     };
-    if args.json {
-        println!("{}", output::to_json_pretty(&explanation)?);
-    } else {
-        print!("{}", explanation.render());
+    match &args.json {
+        Some(path) if path.as_os_str() == "-" => {}
+        _ => super::write_stdout(&explanation.render())?,
+    }
+    if let Some(path) = &args.json {
+        super::write_json_to(path, &serde_json::to_value(&explanation)?)?;
     }
     Ok(0)
 }

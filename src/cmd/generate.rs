@@ -36,12 +36,15 @@ pub struct GenerateArgs {
     /// First day of the contest (YYYY-MM-DD).
     #[arg(long, default_value = "2025-06-01")]
     pub start: String,
-    /// Days covered.
-    #[arg(long, default_value_t = 14)]
+    /// Days covered (1 to 366).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=366))]
     pub days: i64,
     /// Shuffle lines within each minute, as some servers write them.
     #[arg(long)]
     pub shuffle_minute: bool,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Runs the command.
@@ -80,6 +83,9 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
     let started = Instant::now();
     let written = generate::generate(&args.out, &params)?;
     let secs = started.elapsed().as_secs_f64();
+    if args.quiet {
+        return Ok(0);
+    }
     eprintln!(
         "wrote {} events ({} ordinary actors, {} labelled identities) to {} in {:.2} s ({:.2} M events/s)",
         written.events,

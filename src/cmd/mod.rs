@@ -255,6 +255,30 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     f.commit()
 }
 
+/// Writes `text` to stdout through one lock and flushes it, so a closed
+/// pipe or a full disk is an error the command returns (`main` ends a
+/// closed pipe quietly with 0, anything else with 2) instead of the panic
+/// of `print!`.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")
+}
+
+/// Writes a command's JSON document (`--json FILE`) to FILE, created
+/// private, or to stdout for `-`. Every command's JSON option takes a
+/// FILE this way.
+pub fn write_json_to(path: &Path, doc: &serde_json::Value) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        write_stdout(&(scrapewatch::output::to_json_pretty(doc)? + "\n"))
+    } else {
+        scan::write_json(path, doc)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,9 @@ pub struct ReportArgs {
     pub pseudonymize: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanOptions,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Runs the command.
@@ -70,6 +73,9 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         },
     );
     super::write_file(&args.html, html.as_bytes())?;
+    if args.quiet {
+        return Ok(0);
+    }
     eprintln!(
         "wrote {} ({} bytes): {} findings on {} identities",
         printable(&args.html.display().to_string()),

@@ -23,6 +23,9 @@ pub struct ScanArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub scan: ScanOptions,
+    /// Parse and account only; run no detector.
+    #[arg(long)]
+    pub no_detect: bool,
     /// Findings as a table for people, JSON lines or CSV. (`--format` names
     /// the input format.)
     #[arg(long, value_enum, default_value = "table")]
@@ -110,12 +113,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         (&outputs, &reads),
     )?;
     let started = std::time::Instant::now();
-    let detection = if args.scan.no_detect {
+    let detection = if args.no_detect {
         Detection::default()
     } else {
         detect::detect(&scan.timelines(), &config, &watchlist)?
     };
-    if !args.scan.no_detect {
+    if !args.no_detect {
         scan.phases
             .push(("detect", started.elapsed().as_secs_f64()));
     }
@@ -145,7 +148,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         }
     }
     match &args.output {
-        _ if args.scan.no_detect => {}
+        _ if args.no_detect => {}
         Some(path) => {
             let mut f = super::OutputFile::create(path)?;
             output::write(&mut f, &shown, args.output_format.into(), Style::default())
@@ -167,7 +170,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let active = detection.active().count();
     if !args.quiet {
         eprint!("{}", printable_lines(&scan.summary.render(Some(&timing))));
-        if !args.scan.no_detect {
+        if !args.no_detect {
             eprintln!(
                 "{} findings on {} identities; {} suppressed by the allowlist{}",
                 active,

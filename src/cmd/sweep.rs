@@ -29,9 +29,13 @@ pub struct SweepArgs {
     pub labels: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanOptions,
-    /// Write the table as JSON to FILE.
+    /// Write the table as JSON to FILE (`-`: to stdout, instead of the
+    /// table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Print nothing on stderr but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// One row of the sweep.
@@ -122,12 +126,14 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     )?;
     let started = Instant::now();
     let (_, base) = detect::detect_base(&scan.timelines(), &base_config, &watchlist)?;
-    eprintln!(
-        "parsed {} events once in {:.2} s; base detection {:.2} s",
-        scan.summary.total.events,
-        timing.seconds,
-        started.elapsed().as_secs_f64()
-    );
+    if !args.quiet {
+        eprintln!(
+            "parsed {} events once in {:.2} s; base detection {:.2} s",
+            scan.summary.total.events,
+            timing.seconds,
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     let mut rows = Vec::with_capacity(grid.len());
     for (values, config) in grid.into_iter().zip(&configs) {
@@ -159,8 +165,8 @@ pub fn run(args: SweepArgs) -> Result<i32> {
     if labels.is_some() {
         header.push_str(" | TP | FP | precision | recall");
     }
-    println!("| {} |", printable(&header));
-    println!("|{}", "---|".repeat(header.matches('|').count() + 1));
+    let mut table = format!("| {} |\n", printable(&header));
+    table += &format!("|{}\n", "---|".repeat(header.matches('|').count() + 1));
     for r in &rows {
         let mut cells: Vec<String> = r
             .values
@@ -182,12 +188,17 @@ pub fn run(args: SweepArgs) -> Result<i32> {
                 format!("{rc:.3}"),
             ]);
         }
-        println!("| {} |", cells.join(" | "));
+        table += &format!("| {} |\n", cells.join(" | "));
+    }
+    if args.json.as_ref().is_none_or(|p| p.as_os_str() != "-") {
+        super::write_stdout(&table)?;
     }
     let detect_total: f64 = rows.iter().map(|r| r.seconds).sum();
-    eprintln!("{} detector runs in {:.2} s", rows.len(), detect_total);
+    if !args.quiet {
+        eprintln!("{} detector runs in {:.2} s", rows.len(), detect_total);
+    }
     if let Some(path) = &args.json {
-        super::scan::write_json(path, &serde_json::to_value(&rows)?)?;
+        super::write_json_to(path, &serde_json::to_value(&rows)?)?;
     }
     Ok(0)
 }

@@ -471,6 +471,9 @@ struct RoleRules<'a> {
 
 impl<'a> RoleRules<'a> {
     fn new(config: &'a Config) -> Result<RoleRules<'a>> {
+        // A `Config` built in code skips `Config::load`: the detectors index
+        // by window and multiply seconds, so check every value here too.
+        config.validate()?;
         let by_role = config
             .overrides
             .keys()
