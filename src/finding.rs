@@ -448,6 +448,11 @@ impl Evidence {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// Stable id: the same rule, identity and episode start give the same
+    /// id on every run, thread count, partition or machine, and as the
+    /// episode grows ([`Finding::stable_id`]; keyed when pseudonymised).
+    #[serde(default)]
+    pub id: String,
     /// The rule, written by its stable name, e.g. `sequential-read`.
     pub rule: RuleId,
     /// Its family: `bulk-read`, `rate` or `watchlist`.
@@ -478,6 +483,36 @@ pub struct Finding {
     /// End in milliseconds.
     #[serde(skip)]
     pub end_ms: Millis,
+}
+
+impl Finding {
+    /// The stable id of a finding of `rule` on `identity` whose episode
+    /// starts at `start_ms`: 16 hex digits of a BLAKE3 hash of the three,
+    /// keyed when a key is given (pseudonymised outputs), so that a
+    /// pseudonymised id cannot be recomputed from guessed identities.
+    pub fn stable_id(
+        rule: RuleId,
+        identity: &str,
+        start_ms: Millis,
+        key: Option<&[u8; 32]>,
+    ) -> String {
+        let mut h = match key {
+            Some(k) => blake3::Hasher::new_keyed(k),
+            None => blake3::Hasher::new(),
+        };
+        h.update(b"scrapewatch finding v1\0");
+        h.update(rule.name().as_bytes());
+        h.update(&[0]);
+        h.update(identity.as_bytes());
+        h.update(&[0]);
+        h.update(&start_ms.to_le_bytes());
+        h.finalize().to_hex()[..16].to_string()
+    }
+
+    /// Sets [`Finding::id`] from the finding's rule, identity and start.
+    pub fn assign_id(&mut self, key: Option<&[u8; 32]>) {
+        self.id = Finding::stable_id(self.rule, &self.identity, self.start_ms, key);
+    }
 }
 
 /// The score of `observed` against `threshold` for a rule of `severity`:
@@ -568,6 +603,7 @@ pub(crate) mod testing {
     pub fn finding(identity: &str, rule: &str, score: u8) -> Finding {
         let rule = RuleId::from_name(rule).expect("a rule name");
         Finding {
+            id: String::new(),
             rule,
             family: rule.family(),
             severity: Severity::High,

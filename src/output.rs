@@ -416,6 +416,9 @@ impl Pseudonymizer {
     /// clients' ips, a shared network and allowed accounts. Nothing is
     /// found by reading words: each value is a field of its own.
     pub fn finding(&self, f: &mut Finding) {
+        // The id is keyed too: a plain hash of (rule, identity, start)
+        // could be recomputed for every guessed identity.
+        f.id = Finding::stable_id(f.rule, &f.identity, f.start_ms, Some(&self.key));
         f.identity = self.name(Kind::Account, &f.identity);
         f.message.map_values(|kind, v| self.name(kind, v));
         let e = &mut f.evidence;
@@ -444,6 +447,7 @@ mod tests {
 
     fn finding() -> Finding {
         Finding {
+            id: String::new(),
             rule: RuleId::SequentialRead,
             family: RuleId::SequentialRead.family(),
             severity: Severity::High,

@@ -257,6 +257,7 @@ fn json_schema_exit_codes_and_pseudonyms() {
             "events",
             "evidence",
             "family",
+            "id",
             "identity",
             "message",
             "rule",
@@ -701,4 +702,59 @@ fn pseudonymised_outputs_carry_no_raw_value_anywhere() {
             );
         }
     }
+}
+
+#[test]
+fn finding_ids_are_stable_as_an_episode_grows_and_keyed_when_pseudonymised() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("reads.ndjson");
+    let line = |i: i64| {
+        format!(
+            "{{\"ts\":{},\"account\":\"walker\",\"action\":\"read\",\"record\":{},\"system\":\"membership\"}}\n",
+            1_750_000_000 + i * 2,
+            1000 + i
+        )
+    };
+    let ids = |n: i64, extra: &[&str]| -> Vec<(String, String)> {
+        std::fs::write(&log, (0..n).map(line).collect::<String>()).unwrap();
+        let mut args = vec![
+            "scan",
+            log.to_str().unwrap(),
+            "--output-format",
+            "json",
+            "-q",
+        ];
+        args.extend(extra);
+        let out = run(&args);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["rule"].as_str().unwrap().to_string(),
+                    v["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let short = ids(300, &[]);
+    let seq = |v: &[(String, String)]| {
+        v.iter()
+            .find(|(r, _)| r == "sequential-read")
+            .map(|(_, id)| id.clone())
+            .expect("a sequential-read finding")
+    };
+    let id = seq(&short);
+    assert_eq!(id.len(), 16);
+    // The same episode, grown by 200 more reads: the same id.
+    assert_eq!(seq(&ids(500, &[])), id);
+    // Pseudonymised: keyed, so not the plain id, and stable for one key.
+    let key = dir.path().join("key");
+    std::fs::write(&key, b"a key of at least sixteen bytes").unwrap();
+    let keyed = seq(&ids(300, &["--pseudonymize", key.to_str().unwrap()]));
+    assert_ne!(keyed, id);
+    assert_eq!(
+        seq(&ids(500, &["--pseudonymize", key.to_str().unwrap()])),
+        keyed
+    );
 }

@@ -96,6 +96,7 @@ impl<'a> Ctx<'a> {
         let mut evidence = Evidence::new(measure, observed, threshold);
         evidence.samples = events.iter().take(5).map(|e| self.line(e)).collect();
         Finding {
+            id: String::new(),
             rule,
             family: rule.family(),
             severity,
@@ -631,6 +632,7 @@ pub fn finish(
     bulk::add_record_space_share(tl, &mut all, space);
     for f in &mut all {
         f.suppressed = watchlist.allowed.contains(&f.identity);
+        f.assign_id(None);
     }
     finding::rank(&mut all);
     Detection { findings: all }
