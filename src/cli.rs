@@ -31,6 +31,13 @@ pub enum Command {
     Explain(crate::cmd::explain::ExplainArgs),
     /// Parse once, re-run the detectors for each threshold value, tabulate.
     Sweep(crate::cmd::sweep::SweepArgs),
+    /// Scan once and split the events by identity into buckets, for
+    /// `detect` in separate processes and `merge`.
+    Partition(crate::cmd::partition::PartitionArgs),
+    /// Run the per-identity rules over one bucket of a partition.
+    Detect(crate::cmd::partition::DetectArgs),
+    /// Merge a partition's buckets into the findings of one scan.
+    Merge(crate::cmd::partition::MergeArgs),
 }
 
 impl Command {
@@ -42,7 +49,9 @@ impl Command {
             Command::Report(a) => Some(&mut a.scan),
             Command::Explain(a) => Some(&mut a.scan),
             Command::Sweep(a) => Some(&mut a.scan),
+            Command::Partition(a) => Some(&mut a.scan),
             Command::Config(_) | Command::Generate(_) => None,
+            Command::Detect(_) | Command::Merge(_) => None,
         }
     }
 

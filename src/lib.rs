@@ -20,8 +20,36 @@
 //!   rejections ([`tally::Note`]).
 //!
 //! The pipeline is `input -> chunk -> parse (format) -> batch -> merge ->
-//! timelines`, driven by [`scan::scan`], the one module that knows every
-//! stage.
+//! timelines -> detect -> findings -> output`, driven by [`scan::scan`]
+//! up to the timelines. Detection ([`detect`]) runs over [`timeline::Timelines`]
+//! in one process, or split by identity across processes with
+//! [`partition`] (`partition -> detect per bucket -> merge`).
+//!
+//! # Dependencies point down the pipeline
+//!
+//! Which module may import which (checked by `tests/architecture.rs`, which
+//! fails on an upward import):
+//!
+//! - `time`, `intern`, `escape`, `event`, `finding`: the model; they import
+//!   nothing above them.
+//! - `timeline`: the model only.
+//! - `detect`, `explain`: the model, `timeline`, `config` and `watchlist`;
+//!   never the driver (`scan`), `input`, the parsers (`format`, `batch`),
+//!   the line account (`tally`, `summary`) or `output`.
+//! - `output`: the model; never parsing, the driver or detection.
+//! - `scan` (the driver), `partition`, `report` and the binary's commands
+//!   may use everything below them.
+//!
+//! # Identical output
+//!
+//! The findings and the summary are identical whatever the chunk size, the
+//! number of threads, whether an input was mapped or streamed, and how many
+//! partitions or processes ran the detection. "Identical" means byte for
+//! byte in the machine outputs (JSON lines, CSV, and the summary JSON
+//! without its `timing`), with files named as the user gave them; the table
+//! is for people and may adapt to the terminal. The tester
+//! (`tests/util.rs`) runs every case through every path, partitioned in 1,
+//! 2 and 4 buckets included.
 
 #![warn(missing_docs)]
 

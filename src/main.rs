@@ -28,6 +28,9 @@ fn main() {
         cli::Command::Sweep(args) => cmd::sweep::run(args),
         cli::Command::Explain(args) => cmd::explain::run(args),
         cli::Command::Report(args) => cmd::report::run(args),
+        cli::Command::Partition(args) => cmd::partition::run_partition(args),
+        cli::Command::Detect(args) => cmd::partition::run_detect(args),
+        cli::Command::Merge(args) => cmd::partition::run_merge(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -67,8 +67,8 @@ pub struct Manifest {
     pub paths: Vec<String>,
     /// The effective configuration, as TOML.
     pub config: String,
-    /// The watchlist's text, if one was given.
-    pub watchlist: Option<String>,
+    /// The watchlist (empty when none was given).
+    pub watchlist: Watchlist,
     /// Peer groups' active hours over every identity.
     pub population: Population,
     /// Each system's distinct records over every event.
@@ -107,11 +107,7 @@ impl Manifest {
     pub fn settings(&self, dir: &Path) -> Result<(Config, Watchlist)> {
         let config: Config = toml::from_str(&self.config)
             .map_err(|e| data(&dir.join("partition.json"), format!("config: {e}")))?;
-        let watchlist = match &self.watchlist {
-            Some(text) => Watchlist::parse(text, "watchlist (from the partition)")?,
-            None => Watchlist::default(),
-        };
-        Ok((config, watchlist))
+        Ok((config, self.watchlist.clone()))
     }
 }
 
@@ -263,7 +259,7 @@ pub fn partition(
     dir: &Path,
     scan: &Scan,
     config: &Config,
-    watchlist_text: Option<String>,
+    watchlist: &Watchlist,
     buckets: u32,
 ) -> Result<Manifest> {
     if !(1..=65_536).contains(&buckets) {
@@ -271,13 +267,9 @@ pub fn partition(
             "--buckets {buckets}: between 1 and 65536 buckets"
         )));
     }
-    let watchlist = match &watchlist_text {
-        Some(text) => Watchlist::parse(text, "watchlist")?,
-        None => Watchlist::default(),
-    };
     create_dir(dir)?;
     let tl = scan.timelines();
-    let population = Population::of(&tl, &watchlist);
+    let population = Population::of(&tl, watchlist);
     let RecordSpace::Known(record_space) = RecordSpace::of(&tl) else {
         unreachable!("RecordSpace::of counts every system")
     };
@@ -286,11 +278,13 @@ pub fn partition(
     let summary = serde_json::to_value(&scan.summary)
         .map_err(|e| Error::new(ErrorKind::Data, format!("cannot write the summary: {e}")))?;
     let paths = tl.paths.to_vec();
+    let watchlist_json = serde_json::to_string(watchlist)
+        .map_err(|e| Error::new(ErrorKind::Data, format!("cannot write the watchlist: {e}")))?;
     let mut h = blake3::Hasher::new();
     for part in [
         env!("CARGO_PKG_VERSION"),
         &config_toml,
-        watchlist_text.as_deref().unwrap_or(""),
+        &watchlist_json,
         &paths.join("\n"),
         &summary.to_string(),
         &buckets.to_string(),
@@ -321,7 +315,7 @@ pub fn partition(
         buckets,
         paths,
         config: config_toml,
-        watchlist: watchlist_text,
+        watchlist: watchlist.clone(),
         population,
         record_space,
         summary,

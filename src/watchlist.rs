@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// A campaign account's embargo.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Campaign {
     /// The campaign's name.
     pub campaign: String,
@@ -25,7 +25,7 @@ pub struct Campaign {
 }
 
 /// A watched record and who may read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WatchedRecord {
     /// The record id.
     pub record: String,
@@ -36,7 +36,7 @@ pub struct WatchedRecord {
 }
 
 /// Everything the watchlist says, by account.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Watchlist {
     /// Campaign accounts.
     pub campaigns: BTreeMap<String, Campaign>,

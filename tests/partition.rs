@@ -44,8 +44,8 @@ fn partitioned(
     watchlist: Option<&Path>,
     buckets: u32,
 ) -> partition::Merged {
-    let text = watchlist.map(|p| std::fs::read_to_string(p).unwrap());
-    partition::partition(dir, scan, config, text, buckets).unwrap();
+    let wl = watchlist.map_or_else(Watchlist::default, |p| Watchlist::load(p).unwrap());
+    partition::partition(dir, scan, config, &wl, buckets).unwrap();
     for k in (0..buckets).rev() {
         partition::detect_bucket(dir, k).unwrap();
     }
@@ -106,7 +106,7 @@ fn a_damaged_partition_is_an_error_naming_the_file() {
     let scan = scanned(&[data("sample.ndjson")], &config);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("p");
-    partition::partition(&dir, &scan, &config, None, 2).unwrap();
+    partition::partition(&dir, &scan, &config, &Watchlist::default(), 2).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
@@ -132,7 +132,7 @@ fn a_damaged_partition_is_an_error_naming_the_file() {
     let other = tmp.path().join("other");
     let mut c2 = config.clone();
     c2.rules.sequential_read.min_run += 1;
-    partition::partition(&other, &scan, &c2, None, 2).unwrap();
+    partition::partition(&other, &scan, &c2, &Watchlist::default(), 2).unwrap();
     std::fs::copy(
         other.join("bucket-00001.arrow"),
         dir.join("bucket-00001.arrow"),
@@ -166,5 +166,142 @@ fn a_damaged_partition_is_an_error_naming_the_file() {
     );
 
     // A directory that is not empty is refused.
-    assert!(partition::partition(&dir, &scan, &config, None, 2).is_err());
+    assert!(partition::partition(&dir, &scan, &config, &Watchlist::default(), 2).is_err());
+}
+
+/// The summary JSON without its timing, which is the clock's.
+fn summary_without_timing(path: &Path) -> serde_json::Value {
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("timing");
+    doc
+}
+
+#[test]
+fn the_commands_in_separate_processes_equal_scan() {
+    use crate::util::run;
+    let tmp = tempfile::tempdir().unwrap();
+    let events = data("contest/events.ndjson.gz");
+    let watchlist = data("contest/watchlist.csv");
+    let key = tmp.path().join("key");
+    std::fs::write(&key, b"a partition test key, 16+ bytes").unwrap();
+    let (events, watchlist, key) = (
+        events.to_str().unwrap(),
+        watchlist.to_str().unwrap(),
+        key.to_str().unwrap(),
+    );
+    for format in ["json", "csv"] {
+        for pseudonymise in [false, true] {
+            let mut extra = vec!["--output-format", format, "--fail-on", "high", "-q"];
+            if pseudonymise {
+                extra.extend(["--pseudonymize", key]);
+            }
+            let scan_summary = tmp
+                .path()
+                .join(format!("scan-{format}-{pseudonymise}.json"));
+            let mut args = vec!["scan", events, "--watchlist", watchlist];
+            args.extend(&extra);
+            args.extend(["--summary-json", scan_summary.to_str().unwrap()]);
+            let scanned = run(&args);
+            assert_eq!(
+                scanned.status.code(),
+                Some(1),
+                "{}",
+                String::from_utf8_lossy(&scanned.stderr)
+            );
+            for buckets in [1u32, 2, 4] {
+                let dir = tmp
+                    .path()
+                    .join(format!("p-{format}-{pseudonymise}-{buckets}"));
+                let dir_s = dir.to_str().unwrap();
+                let b = buckets.to_string();
+                let p = run(&[
+                    "partition",
+                    events,
+                    "--watchlist",
+                    watchlist,
+                    "--buckets",
+                    &b,
+                    "--out",
+                    dir_s,
+                    "-q",
+                ]);
+                assert_eq!(
+                    p.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&p.stderr)
+                );
+                // Every bucket in its own process, all at once.
+                let children: Vec<std::process::Child> = (0..buckets)
+                    .map(|k| {
+                        std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
+                            .args(["detect", dir_s, "--bucket", &k.to_string()])
+                            .spawn()
+                            .unwrap()
+                    })
+                    .collect();
+                for mut c in children {
+                    assert!(c.wait().unwrap().success());
+                }
+                let merge_summary = dir.with_extension("summary.json");
+                let mut args = vec!["merge", dir_s];
+                args.extend(&extra);
+                args.extend(["--summary-json", merge_summary.to_str().unwrap()]);
+                let merged = run(&args);
+                assert_eq!(
+                    merged.status.code(),
+                    Some(1),
+                    "{}",
+                    String::from_utf8_lossy(&merged.stderr)
+                );
+                assert!(
+                    merged.stdout == scanned.stdout,
+                    "{format}, pseudonymised {pseudonymise}, {buckets} buckets: merge differs from scan"
+                );
+                assert_eq!(
+                    summary_without_timing(&merge_summary),
+                    summary_without_timing(&scan_summary),
+                    "{format}, {buckets} buckets: summary"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn merge_without_every_bucket_exits_2_naming_the_file() {
+    use crate::util::run;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let dir_s = dir.to_str().unwrap();
+    let sample = data("sample.ndjson");
+    let p = run(&[
+        "partition",
+        sample.to_str().unwrap(),
+        "--buckets",
+        "3",
+        "--out",
+        dir_s,
+        "-q",
+    ]);
+    assert_eq!(p.status.code(), Some(0));
+    assert_eq!(
+        run(&["detect", dir_s, "--bucket", "0"]).status.code(),
+        Some(0)
+    );
+    let out = run(&["merge", dir_s]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("detect-00001.json: missing"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no partial findings");
+    // An existing, non-empty directory is never written into.
+    let again = run(&[
+        "partition",
+        sample.to_str().unwrap(),
+        "--buckets",
+        "3",
+        "--out",
+        dir_s,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
 }

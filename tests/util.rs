@@ -3,6 +3,7 @@
 
 use scrapewatch::detect::{detect, Detection};
 use scrapewatch::input::Input;
+use scrapewatch::partition;
 use scrapewatch::scan::{scan, Options, Scan};
 use scrapewatch::watchlist::Watchlist;
 use scrapewatch::Config;
@@ -85,7 +86,8 @@ pub fn render_all(scan: &Scan, detection: &Detection) -> String {
 }
 
 /// Scans and detects every way, asserting identical summaries, events and
-/// findings; returns the default way's scan and findings.
+/// findings, and partitioned detection in 1, 2 and 4 buckets, asserting
+/// identical findings; returns the default way's scan and findings.
 pub fn detect_every_way(
     files: &[PathBuf],
     config: &Config,
@@ -102,6 +104,27 @@ pub fn detect_every_way(
         assert!(
             got == expected,
             "output differs with {options:?}\n--- expected\n{expected}\n--- got\n{got}"
+        );
+    }
+    // Partitioned by identity into 1, 2 and 4 buckets: the same findings.
+    let findings = |d: &Detection| -> String {
+        d.findings
+            .iter()
+            .map(|f| serde_json::to_string(f).unwrap() + "\n")
+            .collect()
+    };
+    let expected = findings(&detection);
+    for buckets in [1, 2, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().join("p");
+        partition::partition(&dir, &reference, config, watchlist, buckets).unwrap();
+        for k in 0..buckets {
+            partition::detect_bucket(&dir, k).unwrap();
+        }
+        let got = findings(&partition::merge(&dir).unwrap().detection);
+        assert!(
+            got == expected,
+            "findings differ in {buckets} buckets\n--- expected\n{expected}\n--- got\n{got}"
         );
     }
     (reference, detection)

@@ -7,6 +7,7 @@ pub mod config;
 pub mod eval;
 pub mod explain;
 pub mod generate;
+pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod sweep;

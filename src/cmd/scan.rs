@@ -26,6 +26,17 @@ pub struct ScanArgs {
     /// Parse and account only; run no detector.
     #[arg(long)]
     pub no_detect: bool,
+    #[command(flatten)]
+    pub out: FindingsOptions,
+    /// Print the wall time of each stage on stderr (read and parse, merge,
+    /// sort, detect, ...), even with `--quiet`.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// What every command that writes findings (`scan`, `merge`) takes.
+#[derive(Args, Debug)]
+pub struct FindingsOptions {
     /// Findings as a table for people, JSON lines or CSV. (`--format` names
     /// the input format.)
     #[arg(long, value_enum, default_value = "table")]
@@ -49,10 +60,6 @@ pub struct ScanArgs {
     /// Print nothing on stderr but errors and warnings.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Print the wall time of each stage on stderr (read and parse, merge,
-    /// sort, detect, ...), even with `--quiet`.
-    #[arg(long)]
-    pub timings: bool,
 }
 
 /// Output formats on the command line.
@@ -94,23 +101,16 @@ impl SeverityArg {
 pub fn run(args: ScanArgs) -> Result<i32> {
     let config = args.scan.config()?;
     let watchlist = args.scan.watchlist()?;
-    let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
+    let out = &args.out;
+    let pseudonymizer = super::pseudonymizer(out.pseudonymize.as_deref())?;
     let options = args.scan.options();
-    let outputs: Vec<&Path> = [args.output.as_deref(), args.summary_json.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let reads: Vec<&Path> = [args.pseudonymize.as_deref()]
-        .into_iter()
-        .flatten()
-        .chain(super::scan_reads(&args.scan))
-        .collect();
+    let reads: Vec<&Path> = out.reads().chain(super::scan_reads(&args.scan)).collect();
     let (mut scan, mut timing, resolve_errors) = run_scan(
         &args.paths,
         &config,
         &options,
-        args.quiet,
-        (&outputs, &reads),
+        out.quiet,
+        (&out.outputs(), &reads),
     )?;
     let started = std::time::Instant::now();
     let detection = if args.no_detect {
@@ -131,82 +131,137 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         &scan.summary,
         timing.seconds + started.elapsed().as_secs_f64(),
     );
-
-    let mut shown: Vec<_> = detection
-        .findings
-        .iter()
-        .filter(|f| args.show_suppressed || !f.suppressed)
-        .cloned()
-        .collect();
-    if let Some(p) = &pseudonymizer {
-        shown.iter_mut().for_each(|f| p.finding(f));
+    if pseudonymizer.is_some() {
         for ex in &mut scan.summary.examples {
-            ex.excerpt = "(withheld: --pseudonymize)".into();
+            ex.excerpt = WITHHELD.into();
         }
         for ex in &mut scan.summary.note_examples {
-            ex.excerpt = "(withheld: --pseudonymize)".into();
+            ex.excerpt = WITHHELD.into();
         }
     }
-    match &args.output {
-        _ if args.no_detect => {}
-        Some(path) => {
-            let mut f = super::OutputFile::create(path)?;
-            output::write(&mut f, &shown, args.output_format.into(), Style::default())
-                .with_context(|| path.display().to_string())?;
-            f.commit()?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let style = Style {
-                colour: stdout.is_terminal(),
-                width: super::terminal_width(),
-            };
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            output::write(&mut out, &shown, args.output_format.into(), style)?;
-            out.flush()?;
-        }
+    if !args.no_detect {
+        out.write_findings(&detection, pseudonymizer.as_ref())?;
     }
-
-    let active = detection.active().count();
-    if !args.quiet {
+    if !out.quiet {
         eprint!("{}", printable_lines(&scan.summary.render(Some(&timing))));
         if !args.no_detect {
-            eprintln!(
-                "{} findings on {} identities; {} suppressed by the allowlist{}",
-                active,
-                detection
-                    .active()
-                    .map(|f| &f.identity)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .len(),
-                detection.suppressed(),
-                if args.show_suppressed {
-                    " (shown)"
-                } else {
-                    " (--show-suppressed shows them)"
-                }
-            );
+            out.tell(&detection);
         }
     }
-    if let Some(path) = &args.summary_json {
-        let doc = serde_json::json!({
-            "summary": scan.summary,
-            "findings": active,
-            "suppressed": detection.suppressed(),
-            "timing": timing,
-        });
-        write_json(path, &doc)?;
-    }
+    let summary = serde_json::to_value(&scan.summary)?;
+    out.write_summary(summary, &detection, serde_json::to_value(&timing)?)?;
     for e in &resolve_errors {
         eprintln!("scrapewatch: {}", printable(&e.to_string()));
     }
-    if !resolve_errors.is_empty() || !scan.errors.is_empty() {
-        return Ok(2);
+    let failed = !resolve_errors.is_empty() || !scan.errors.is_empty();
+    Ok(out.status(&detection, failed))
+}
+
+/// What replaces the excerpts of bad lines when pseudonymising: they are
+/// raw log content.
+pub const WITHHELD: &str = "(withheld: --pseudonymize)";
+
+impl FindingsOptions {
+    /// Files these options write.
+    pub fn outputs(&self) -> Vec<&Path> {
+        [self.output.as_deref(), self.summary_json.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect()
     }
-    let failing = args
-        .fail_on
-        .is_some_and(|level| detection.active().any(|f| f.severity >= level.severity()));
-    Ok(if failing { 1 } else { 0 })
+
+    /// Files these options read.
+    pub fn reads(&self) -> impl Iterator<Item = &Path> {
+        self.pseudonymize.as_deref().into_iter()
+    }
+
+    /// Writes the findings (pseudonymised if asked) to `-o` or stdout.
+    pub fn write_findings(
+        &self,
+        detection: &Detection,
+        pseudonymizer: Option<&output::Pseudonymizer>,
+    ) -> Result<()> {
+        let mut shown: Vec<_> = detection
+            .findings
+            .iter()
+            .filter(|f| self.show_suppressed || !f.suppressed)
+            .cloned()
+            .collect();
+        if let Some(p) = pseudonymizer {
+            shown.iter_mut().for_each(|f| p.finding(f));
+        }
+        match &self.output {
+            Some(path) => {
+                let mut f = super::OutputFile::create(path)?;
+                output::write(&mut f, &shown, self.output_format.into(), Style::default())
+                    .with_context(|| path.display().to_string())?;
+                f.commit()?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let style = Style {
+                    colour: stdout.is_terminal(),
+                    width: super::terminal_width(),
+                };
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                output::write(&mut out, &shown, self.output_format.into(), style)?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One line on stderr: how many findings, on how many identities.
+    pub fn tell(&self, detection: &Detection) {
+        eprintln!(
+            "{} findings on {} identities; {} suppressed by the allowlist{}",
+            detection.active().count(),
+            detection
+                .active()
+                .map(|f| &f.identity)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            detection.suppressed(),
+            if self.show_suppressed {
+                " (shown)"
+            } else {
+                " (--show-suppressed shows them)"
+            }
+        );
+    }
+
+    /// Writes `--summary-json`: the line account, the finding counts and
+    /// the timing.
+    pub fn write_summary(
+        &self,
+        summary: serde_json::Value,
+        detection: &Detection,
+        timing: serde_json::Value,
+    ) -> Result<()> {
+        if let Some(path) = &self.summary_json {
+            let doc = serde_json::json!({
+                "summary": summary,
+                "findings": detection.active().count(),
+                "suppressed": detection.suppressed(),
+                "timing": timing,
+            });
+            write_json(path, &doc)?;
+        }
+        Ok(())
+    }
+
+    /// The exit status: 2 when an input failed, else 1 when a finding is
+    /// at or above `--fail-on`, else 0.
+    pub fn status(&self, detection: &Detection, failed: bool) -> i32 {
+        let failing = self
+            .fail_on
+            .is_some_and(|level| detection.active().any(|f| f.severity >= level.severity()));
+        match (failed, failing) {
+            (true, _) => 2,
+            (false, true) => 1,
+            (false, false) => 0,
+        }
+    }
 }
 
 impl From<OutputArg> for OutputFormat {
