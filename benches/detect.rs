@@ -16,6 +16,7 @@ use scrapewatch::Config;
 const EVENTS: u64 = 1_000_000;
 
 fn families(c: &mut Criterion) {
+    scrapewatch::input::install_sigbus_guard();
     let path = generated(OutFormat::Ndjson, EVENTS);
     let watchlist = Watchlist::load(&path.with_file_name("watchlist.csv")).unwrap();
     let scanned = scan(

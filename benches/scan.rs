@@ -15,6 +15,7 @@ use scrapewatch::watchlist::Watchlist;
 use scrapewatch::Config;
 
 fn end_to_end(c: &mut Criterion) {
+    scrapewatch::input::install_sigbus_guard();
     let events = scan_events();
     let path = generated(OutFormat::Ndjson, events);
     let watchlist = Watchlist::load(&path.with_file_name("watchlist.csv")).unwrap();

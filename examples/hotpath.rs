@@ -50,6 +50,8 @@ fn measured_detect(
 }
 
 fn main() {
+    // Mapped input, as the binary reads it.
+    scrapewatch::input::install_sigbus_guard();
     let workload = std::env::args().nth(1).unwrap_or_default();
     let dir = std::env::temp_dir().join(format!("scrapewatch-hotpath-{}", std::process::id()));
     let (format, out) = match workload.as_str() {

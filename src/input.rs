@@ -14,9 +14,12 @@
 //! for that file.
 //!
 //! A mapped file that is truncated while it is scanned would raise SIGBUS
-//! on the first access past its new end. The defence (see [`guard`]): a
-//! SIGBUS handler that, for an address inside one of our maps, maps a zero
-//! page over the vanished one and lets the read go on. The scan then sees
+//! on the first access past its new end. The defence: a SIGBUS handler
+//! that, for an address inside one of our maps, maps a zero page over the
+//! vanished one and lets the read go on. A library does not take over a
+//! process's signals unasked: the handler is installed only by
+//! [`install_sigbus_guard`] (the binary calls it first thing), and until it
+//! is, files are streamed even when mapping is asked for. The scan then sees
 //! NUL bytes (rejected lines), and the driver, which checks the map's guard
 //! and the file's size after scanning, reports the file as changed during
 //! the scan, with a non-zero exit status. Faults outside our maps go to the
@@ -268,12 +271,22 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// Installs the process-wide SIGBUS handler that makes mapped input safe
+/// against files truncated under the scan (see the module docs). Call it
+/// once, early, from the program that owns the process; without it,
+/// `mmap` requests fall back to streaming. Idempotent.
+pub fn install_sigbus_guard() {
+    guard::install();
+}
+
 /// A memory-mapped file under the SIGBUS guard.
 pub struct Map {
-    // Field order matters: the guard is dropped (unregistered) only after
-    // the map is unmapped.
-    map: memmap2::Mmap,
+    // Field order matters: fields drop in order, so the guard unregisters
+    // the range before the map unmaps it. The other way round, another
+    // mapping could take the address in between and the handler would
+    // paper over its faults.
     guard: guard::Guard,
+    map: memmap2::Mmap,
     len: u64,
     file: File,
 }
@@ -286,9 +299,12 @@ impl Map {
         // pages, and `changed` reports afterwards; any other rewrite can
         // only change the bytes we read, never memory safety, because the
         // scan treats the bytes as untrusted input.
+        if !guard::installed() {
+            return None;
+        }
         let map = unsafe { memmap2::MmapOptions::new().len(len as usize).map(file) }.ok()?;
         let _ = map.advise(memmap2::Advice::Sequential);
-        let guard = guard::Guard::register(map.as_ptr() as usize, map.len())?;
+        let guard = guard::Guard::register(&map)?;
         Some(Map {
             map,
             guard,
@@ -336,10 +352,11 @@ impl Map {
     }
 }
 
-pub mod guard {
+mod guard {
     //! The SIGBUS guard: a process-wide handler and a fixed table of the
     //! address ranges we have mapped. Async-signal-safe: the handler reads
-    //! atomics and calls `mmap` (a raw system call on Linux) only.
+    //! atomics and calls `mmap` (a raw system call on Linux) only. Private:
+    //! only a [`super::Map`] registers a range, and only its own.
 
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Once;
@@ -362,10 +379,13 @@ pub mod guard {
     }
 
     impl Guard {
-        /// Registers `[start, start + len)`; `None` when every slot is taken
-        /// (the caller then streams the file instead).
-        pub fn register(start: usize, len: usize) -> Option<Guard> {
-            install();
+        /// Registers a map's range; `None` when every slot is taken or the
+        /// handler is not installed (the caller then streams the file).
+        pub(super) fn register(map: &memmap2::Mmap) -> Option<Guard> {
+            if !installed() {
+                return None;
+            }
+            let (start, len) = (map.as_ptr() as usize, map.len());
             for slot in 0..SLOTS {
                 if LENS[slot]
                     .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Relaxed)
@@ -394,12 +414,23 @@ pub mod guard {
     }
 
     /// The page size.
-    pub fn page_size() -> usize {
-        install();
-        PAGE.load(Ordering::Acquire)
+    pub(super) fn page_size() -> usize {
+        // (sysconf is cheap and always safe to call.)
+        // SAFETY: sysconf takes no pointers.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if page > 0 {
+            page as usize
+        } else {
+            4096
+        }
     }
 
-    fn install() {
+    /// Whether the handler is installed.
+    pub(super) fn installed() -> bool {
+        INSTALL.is_completed()
+    }
+
+    pub(super) fn install() {
         INSTALL.call_once(|| {
             // SAFETY: sysconf and sigaction are called with valid arguments;
             // PREVIOUS is written once here, before the handler can run, and
@@ -469,6 +500,7 @@ mod tests {
 
     #[test]
     fn truncation_while_mapped_does_not_crash() {
+        install_sigbus_guard();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.ndjson");
         std::fs::write(&path, vec![b'x'; 256 * 1024]).unwrap();
@@ -517,6 +549,7 @@ mod tests {
 
     #[test]
     fn appended_mapped_file_is_read_to_its_size_at_open() {
+        install_sigbus_guard();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.log");
         std::fs::write(&path, b"0123456789").unwrap();

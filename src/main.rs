@@ -10,6 +10,9 @@ use clap::Parser;
 use scrapewatch::ErrorKind;
 
 fn main() {
+    // The program owns the process, so it, not the library, installs the
+    // handler that keeps mapped input safe from files truncated under it.
+    scrapewatch::input::install_sigbus_guard();
     let mut cli = cli::Cli::parse();
     let (threads, warning) = cli.command.threads();
     if let Some(warning) = warning {

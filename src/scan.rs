@@ -749,7 +749,9 @@ mod tests {
         let config = Config::default();
         let rules = Rules::new(&config).unwrap();
         let options = Options::default();
+        crate::input::install_sigbus_guard();
         let source = Source::open(&input, mmap).unwrap();
+        assert_eq!(matches!(source, Source::Mapped(_)), mmap, "mapped as asked");
         change(&std::fs::File::options().append(true).open(&path).unwrap());
         match source {
             Source::Mapped(map) => read_mapped(0, &input, &map, &config, None, &rules, &options),

@@ -51,8 +51,16 @@ pub fn render(scan: &Scan) -> String {
     out
 }
 
-/// The ways a scan can run.
+/// The ways a scan can run. Installs the SIGBUS guard, without which the
+/// library streams files it is asked to map, and checks that mapping then
+/// really maps, so the mapped paths are not streamed in disguise.
 pub fn paths() -> Vec<Options> {
+    scrapewatch::input::install_sigbus_guard();
+    let probe = data("sample.ndjson");
+    assert!(matches!(
+        scrapewatch::input::Source::open(&Input::Path(probe), true),
+        Ok(scrapewatch::input::Source::Mapped(_))
+    ));
     let mut all = Vec::new();
     for threads in [1, 2, 4] {
         for chunk_size in [1, 7, 64, 1000, 4 << 20] {
