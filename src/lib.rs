@@ -51,7 +51,7 @@
 //! (`tests/util.rs`) runs every case through every path, partitioned in 1,
 //! 2 and 4 buckets included.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod batch;
 pub mod config;
