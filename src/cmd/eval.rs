@@ -1,7 +1,7 @@
 //! `scrapewatch eval DIR`: scans DIR's generated events with its watchlist
 //! and prints a scorecard against its labels.
 
-use crate::cli::ScanOptions;
+use super::options::ScanOptions;
 use anyhow::{anyhow, Result};
 use clap::Args;
 use scrapewatch::detect;

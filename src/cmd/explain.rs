@@ -1,7 +1,7 @@
 //! `scrapewatch explain IDENTITY`: why an identity was flagged, and why
 //! it was not.
 
-use crate::cli::ScanOptions;
+use super::options::ScanOptions;
 use anyhow::{bail, Result};
 use clap::Args;
 use scrapewatch::output::printable;

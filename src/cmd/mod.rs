@@ -7,6 +7,7 @@ pub mod config;
 pub mod eval;
 pub mod explain;
 pub mod generate;
+pub mod options;
 pub mod partition;
 pub mod report;
 pub mod scan;
@@ -79,7 +80,7 @@ pub fn terminal_width() -> Option<usize> {
 
 /// The auxiliary files every scanning command reads (its configuration
 /// and watchlist), for [`check_outputs`].
-pub fn scan_reads(options: &crate::cli::ScanOptions) -> impl Iterator<Item = &Path> {
+pub fn scan_reads(options: &options::ScanOptions) -> impl Iterator<Item = &Path> {
     [options.config.as_deref(), options.watchlist.as_deref()]
         .into_iter()
         .flatten()

@@ -2,8 +2,8 @@
 //! split by identity across processes or machines, with the same findings
 //! (see [`scrapewatch::partition`]).
 
+use super::options::ScanOptions;
 use super::scan::{run_scan, FindingsOptions, WITHHELD};
-use crate::cli::ScanOptions;
 use anyhow::Result;
 use clap::Args;
 use scrapewatch::output::printable;

@@ -1,7 +1,7 @@
 //! `scrapewatch report --html FILE`: the scan and its findings as one
 //! self-contained HTML file.
 
-use crate::cli::ScanOptions;
+use super::options::ScanOptions;
 use anyhow::{Context, Result};
 use clap::Args;
 use scrapewatch::output::printable;

@@ -1,7 +1,7 @@
 //! `scrapewatch scan PATH...`: scans the inputs and prints the summary
 //! (stderr, and JSON with `--summary-json`).
 
-use crate::cli::ScanOptions;
+use super::options::ScanOptions;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use scrapewatch::detect::{self, Detection};

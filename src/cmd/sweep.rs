@@ -3,7 +3,7 @@
 //! tabulates findings, identities flagged and, with labels, precision and
 //! recall.
 
-use crate::cli::ScanOptions;
+use super::options::ScanOptions;
 use anyhow::{bail, Result};
 use clap::Args;
 use scrapewatch::output::printable;
