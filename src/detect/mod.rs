@@ -1,19 +1,34 @@
 //! Detectors: rule families that read per-identity timelines and emit
 //! findings. Detectors are pure (timeline + context -> findings) and know
-//! nothing of formats. The driver here runs every enabled rule over every
-//! timeline in parallel, then the rules that compare identities (peer
-//! rates, coordinated groups), applies the allowlist (suppressing, never
-//! dropping), merges overlapping findings and ranks them.
+//! nothing of formats, the driver or the outputs.
+//!
+//! Detection runs in three steps, so that it can run split by identity
+//! ([`crate::partition`]) with the same result: [`per_identity`] runs every
+//! enabled per-identity rule over every timeline in parallel and gives each
+//! identity's findings and [`Profile`]; [`decide`] settles the rules that
+//! compare identities (peer rates, coordinated groups) from the profiles
+//! alone, and [`cross`] writes their findings from only the timelines they
+//! need; [`finish`] adds each system's record-space share, applies the
+//! allowlist (suppressing, never dropping) and ranks. The families are in
+//! [`bulk`], [`rate`] and [`watch`]; the window mechanism in [`episodes`];
+//! merging one rule's findings into episodes in [`merge()`]; the sweep
+//! engine in [`redetect`].
 
 pub mod bulk;
+mod merge;
 pub mod rate;
+mod sweep;
 pub mod watch;
+mod window;
+
+pub use merge::{merge, MERGE_GAP};
+pub use sweep::{detect_base, redetect, Base};
+pub use window::{episodes, window_name, Episode};
 
 use crate::config::{Config, Rules};
 use crate::error::Result;
 use crate::event::{Event, Tables};
 use crate::finding::{self, Evidence, Family, Finding, Message, RecordRange, RuleId, Shared};
-use crate::time::Millis;
 use crate::timeline::Timelines;
 use crate::watchlist::Watchlist;
 use rayon::prelude::*;
@@ -146,72 +161,6 @@ impl<'a> Ctx<'a> {
 /// How evidence and messages name the system of events that name none.
 pub const NO_SYSTEM: &str = "(no system)";
 
-/// A stretch of a timeline where a windowed measure crossed its threshold:
-/// `[start, end)` indices, and the peak window `[peak_start, peak_end)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Episode {
-    /// First event of the stretch.
-    pub start: usize,
-    /// One past its last event.
-    pub end: usize,
-    /// The largest windowed value seen.
-    pub peak: u64,
-    /// The window where it was seen.
-    pub peak_start: usize,
-    /// One past it.
-    pub peak_end: usize,
-}
-
-/// Episodes where the sum of `weight` over any `window` of time reaches
-/// `threshold`. Overlapping or touching windows that cross join one
-/// episode. One pass with two pointers.
-pub fn episodes(
-    events: &[Event],
-    window: Millis,
-    threshold: u64,
-    weight: impl Fn(&Event) -> u64,
-) -> Vec<Episode> {
-    let mut out: Vec<Episode> = Vec::new();
-    let mut sum = 0u64;
-    let mut left = 0;
-    for right in 0..events.len() {
-        sum += weight(&events[right]);
-        while events[right].time - events[left].time >= window {
-            sum -= weight(&events[left]);
-            left += 1;
-        }
-        if sum >= threshold && threshold > 0 {
-            match out.last_mut() {
-                // The window shares an event with the open episode.
-                Some(ep) if left < ep.end => {
-                    ep.end = right + 1;
-                    if sum > ep.peak {
-                        (ep.peak, ep.peak_start, ep.peak_end) = (sum, left, right + 1);
-                    }
-                }
-                _ => out.push(Episode {
-                    start: left,
-                    end: right + 1,
-                    peak: sum,
-                    peak_start: left,
-                    peak_end: right + 1,
-                }),
-            }
-        }
-    }
-    out
-}
-
-/// A window length for messages: `1h`, `10m`, `1d`.
-pub fn window_name(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
 /// What the per-identity pass learns of an identity for the rules that
 /// compare identities: small, serialisable, and enough to decide those
 /// rules without the events (the partitioned run's summaries).
@@ -334,134 +283,6 @@ pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<
     let all = per_identity.into_iter().flatten().chain(cross).collect();
     let space = RecordSpace::Counted(Default::default());
     Ok(finish(tl, watchlist, &space, all))
-}
-
-/// One full detection, kept so that a sweep can re-run only the rules a
-/// change of thresholds touches ([`redetect`]).
-pub struct Base {
-    config: Config,
-    population: Population,
-    per_identity: Vec<Vec<Finding>>,
-    profiles: Vec<Profile>,
-    cross: Vec<Finding>,
-    space: RecordSpace,
-}
-
-/// Runs every enabled rule and keeps what [`redetect`] reuses.
-pub fn detect_base(
-    tl: &Timelines,
-    config: &Config,
-    watchlist: &Watchlist,
-) -> Result<(Detection, Base)> {
-    let population = Population::of(tl, watchlist);
-    let (per_identity, mut profiles) = per_identity(tl, config, watchlist, &population)?;
-    let decided = decide(config, watchlist, &profiles, true, true)?;
-    let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;
-    let all = per_identity
-        .iter()
-        .flatten()
-        .chain(&cross)
-        .cloned()
-        .collect();
-    let space = RecordSpace::Counted(Default::default());
-    let detection = finish(tl, watchlist, &space, all);
-    let base = Base {
-        config: config.clone(),
-        population,
-        per_identity,
-        profiles,
-        cross,
-        space,
-    };
-    Ok((detection, base))
-}
-
-/// Detection under `config`, which differs from the base's only in rule
-/// thresholds (`rules.*`, `overrides.*`): only the rules whose settings
-/// changed run again; the others' findings are reused. `coordinated`
-/// depends on which identities fired bulk-read rules, so it runs again
-/// when one of them changed. The result equals [`detect`] (tested).
-pub fn redetect(
-    tl: &Timelines,
-    base: &Base,
-    config: &Config,
-    watchlist: &Watchlist,
-) -> Result<Detection> {
-    let changed = changed_rules(&base.config, config)?;
-    let bulk_changed = changed.iter().any(|r| r.family() == Family::BulkRead);
-    let peers = changed.contains(&RuleId::RatePeer);
-    let coordinated = bulk_changed || changed.contains(&RuleId::Coordinated);
-    let local: Vec<RuleId> = changed
-        .iter()
-        .copied()
-        .filter(|r| !matches!(*r, RuleId::RatePeer | RuleId::Coordinated))
-        .collect();
-    let mut per = base.per_identity.clone();
-    let mut profiles = base.profiles.clone();
-    if !local.is_empty() {
-        let only = only_rules(config, &local)?;
-        let (fresh, _) = per_identity(tl, &only, watchlist, &base.population)?;
-        for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
-            mine.retain(|f| !local.contains(&f.rule));
-            mine.extend(fresh);
-            profile.bulk_fired = mine.iter().any(|f| f.family == Family::BulkRead);
-        }
-    }
-    let mut cross_findings: Vec<Finding> = base
-        .cross
-        .iter()
-        .filter(|f| {
-            !(peers && f.rule == RuleId::RatePeer || coordinated && f.rule == RuleId::Coordinated)
-        })
-        .cloned()
-        .collect();
-    let decided = decide(config, watchlist, &profiles, peers, coordinated)?;
-    cross_findings.extend(cross(tl, config, watchlist, &mut profiles, &decided)?);
-    let all = per.into_iter().flatten().chain(cross_findings).collect();
-    Ok(finish(tl, watchlist, &base.space, all))
-}
-
-/// The rules whose settings differ between two configurations, for any
-/// role.
-fn changed_rules(a: &Config, b: &Config) -> Result<Vec<RuleId>> {
-    let mut roles: Vec<&str> = vec![""];
-    roles.extend(
-        a.overrides
-            .keys()
-            .chain(b.overrides.keys())
-            .map(String::as_str),
-    );
-    let mut changed = Vec::new();
-    for role in roles {
-        let ra = toml::Table::try_from(a.rules_for(role)?).expect("rules serialize");
-        let rb = toml::Table::try_from(b.rules_for(role)?).expect("rules serialize");
-        for &rule in RuleId::ALL {
-            if ra.get(rule.name()) != rb.get(rule.name()) && !changed.contains(&rule) {
-                changed.push(rule);
-            }
-        }
-    }
-    Ok(changed)
-}
-
-/// `config` with every rule but `keep` switched off, for every role.
-fn only_rules(config: &Config, keep: &[RuleId]) -> Result<Config> {
-    let mut out = config.clone();
-    let mut rules = toml::Table::try_from(&config.rules).expect("rules serialize");
-    for rule in RuleId::ALL.iter().filter(|r| !keep.contains(r)) {
-        if let Some(toml::Value::Table(t)) = rules.get_mut(rule.name()) {
-            t.insert("enabled".into(), toml::Value::Boolean(false));
-        }
-        for over in out.overrides.values_mut() {
-            if let Some(toml::Value::Table(t)) = over.get_mut(rule.name()) {
-                t.insert("enabled".into(), toml::Value::Boolean(false));
-            }
-        }
-    }
-    out.rules = rules
-        .try_into()
-        .map_err(|e: toml::de::Error| crate::error::Error::config(e.message().to_string()))?;
-    Ok(out)
 }
 
 /// Each identity's rules: `[rules]` with its watchlist role's overrides.
@@ -638,56 +459,6 @@ pub fn finish(
     Detection { findings: all }
 }
 
-/// Findings of one rule and identity closer than this merge: one burst with
-/// a short pause is one thing for a person to check, not two.
-pub const MERGE_GAP: Millis = 30 * 60_000;
-
-/// Merges findings of one rule that overlap or lie within [`MERGE_GAP`]:
-/// the strongest keeps its message and evidence and takes the union of the
-/// windows; the event count is recounted from the timeline.
-pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
-    findings.sort_by(|a, b| {
-        a.rule
-            .cmp(&b.rule)
-            .then(a.start_ms.cmp(&b.start_ms))
-            .then(a.end_ms.cmp(&b.end_ms))
-    });
-    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut merged: Vec<usize> = Vec::with_capacity(findings.len());
-    for f in findings {
-        match out.last_mut() {
-            Some(last) if last.rule == f.rule && f.start_ms <= last.end_ms + MERGE_GAP => {
-                *merged.last_mut().expect("one per finding") += 1;
-                let (start, end) = (last.start_ms.min(f.start_ms), last.end_ms.max(f.end_ms));
-                if finding::cmp_within(&f, last) == std::cmp::Ordering::Less {
-                    *last = f;
-                }
-                last.start_ms = start;
-                last.end_ms = end;
-                last.start = crate::time::format(start);
-                last.end = crate::time::format(end);
-                let lo = timeline.partition_point(|e| e.time < start);
-                let hi = timeline.partition_point(|e| e.time <= end);
-                last.events = (hi - lo) as u64;
-            }
-            _ => {
-                out.push(f);
-                merged.push(1);
-            }
-        }
-    }
-    for (f, n) in out.iter_mut().zip(merged) {
-        if n > 1 {
-            f.evidence.counts.insert("merged_findings".into(), n as u64);
-            f.message.push(format!(
-                "; strongest of {n} such findings between {} and {} ({} events)",
-                f.start, f.end, f.events
-            ));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     //! Hand-built timelines for rule tests.
@@ -761,7 +532,6 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::*;
     use super::*;
 
     #[test]
@@ -772,59 +542,5 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(sorted, keys);
-    }
-
-    #[test]
-    fn close_findings_of_a_rule_merge_and_recount() {
-        let tables = tables(1);
-        let paths = vec!["log".to_string()];
-        let watchlist = Watchlist::default();
-        let rules = crate::config::Rules::default();
-        let ctx = Ctx {
-            tables: &tables,
-            paths: &paths,
-            watchlist: &watchlist,
-            identity: "who",
-            rules: &rules,
-            watched: &Default::default(),
-            peer_hours: [0.0; 24],
-        };
-        let tl: Vec<Event> = [0, 60, 120, 1000, 1060, 5000]
-            .iter()
-            .map(|&s| read(s, 1))
-            .collect();
-        let f = |a: usize, b: usize, obs: f64| {
-            ctx.finding(
-                RuleId::Regularity,
-                &tl[a..b],
-                String::new(),
-                obs,
-                1.0,
-                crate::message!(format!("{obs}")),
-            )
-        };
-        // 120 s to 1000 s is within the gap; 1060 s to 5000 s is not.
-        let merged = merge(vec![f(0, 3, 2.0), f(3, 5, 4.0), f(5, 6, 1.0)], &tl);
-        assert_eq!(merged.len(), 2);
-        assert!(
-            merged[0].message.render().starts_with("4; strongest of 2"),
-            "{}",
-            merged[0].message
-        );
-        assert_eq!(merged[0].events, 5);
-        assert_eq!((merged[0].start_ms, merged[0].end_ms), (0, 1_060_000));
-    }
-
-    #[test]
-    fn episodes_join_and_find_the_peak() {
-        let ev: Vec<Event> = [0, 1, 2, 100, 101, 102, 103, 500]
-            .iter()
-            .map(|&s| read(s, 1))
-            .collect();
-        let eps = episodes(&ev, 10_000, 3, |_| 1);
-        assert_eq!(eps.len(), 2);
-        assert_eq!((eps[0].start, eps[0].end, eps[0].peak), (0, 3, 3));
-        assert_eq!((eps[1].start, eps[1].end, eps[1].peak), (3, 7, 4));
-        assert!(episodes(&ev, 10_000, 5, |_| 1).is_empty());
     }
 }
