@@ -8,7 +8,7 @@
 //! which is then compared with the configured threshold.
 
 use crate::config::Rules;
-use crate::detect::{self, rate, Ctx, Detection};
+use crate::detect::{self, rate, Context, Detection};
 use crate::escape::printable;
 use crate::event::{Action, Event};
 use crate::finding::{duration, group, Finding, RuleId};
@@ -166,9 +166,9 @@ pub fn explain(
     // The probe run, over this timeline only.
     let probe_rules = probe(rules);
     let watched = detect::watch::watched_index(t, watchlist);
-    let ctx = Ctx {
+    let ctx = Context {
         watched: &watched,
-        ..Ctx::for_identity(tl, watchlist, identity, &probe_rules)
+        ..Context::for_identity(tl, watchlist, identity, &probe_rules)
     };
     let mut peaks = Vec::new();
     detect::bulk::detect(events, &ctx, &mut peaks);

@@ -1,7 +1,7 @@
 //! Bulk sequential reads: `sequential-read`, `paged-search`,
 //! `distinct-volume`, `export-volume`, `byte-volume`.
 
-use super::{episodes, window_name, Ctx, RecordSpace};
+use super::{episodes, window_name, Context, RecordSpace};
 use crate::event::Tables;
 use crate::event::{Action, Event, Record};
 use crate::finding::{duration, group, Finding, Part, RuleId};
@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Runs the family's enabled rules over one timeline.
-pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let r = ctx.rules;
     if r.sequential_read.enabled {
         sequential_read(events, ctx, out);
@@ -81,7 +81,7 @@ pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// Up to five `file:line` samples of the events that match.
-fn samples(events: &[Event], ctx: &Ctx, keep: impl Fn(&Event) -> bool) -> Vec<String> {
+fn samples(events: &[Event], ctx: &Context, keep: impl Fn(&Event) -> bool) -> Vec<String> {
     events
         .iter()
         .filter(|e| keep(e))
@@ -103,7 +103,7 @@ struct Run {
     len: u64,
 }
 
-fn sequential_read(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn sequential_read(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.sequential_read;
     // Cheap exit: too few numeric reads to ever make a run.
     let reads = events
@@ -213,7 +213,7 @@ fn is_read(e: &Event) -> bool {
     matches!(e.action, Action::Read | Action::Export)
 }
 
-fn paged_search(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn paged_search(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.paged_search;
     let mut start = 0;
     let mut last: Option<usize> = None;
@@ -279,7 +279,7 @@ fn paged_search(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     flush(start, last, len, out);
 }
 
-fn distinct_volume(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn distinct_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.distinct_volume;
     for (window, limit) in [
         (c.window, c.max_records),

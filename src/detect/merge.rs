@@ -58,7 +58,7 @@ pub fn merge(mut findings: Vec<Finding>, timeline: &[Event]) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::Ctx;
+    use super::super::Context;
     use super::*;
     use crate::finding::RuleId;
     use crate::watchlist::Watchlist;
@@ -69,7 +69,7 @@ mod tests {
         let paths = vec!["log".to_string()];
         let watchlist = Watchlist::default();
         let rules = crate::config::Rules::default();
-        let ctx = Ctx {
+        let ctx = Context {
             tables: &tables,
             paths: &paths,
             watchlist: &watchlist,

@@ -55,7 +55,7 @@ impl Detection {
 }
 
 /// What a rule sees beside the timeline.
-pub struct Ctx<'a> {
+pub struct Context<'a> {
     /// The scan's tables.
     pub tables: &'a Tables,
     /// Input names, by `Event::file`.
@@ -72,7 +72,7 @@ pub struct Ctx<'a> {
     pub peer_hours: [f64; 24],
 }
 
-impl<'a> Ctx<'a> {
+impl<'a> Context<'a> {
     /// The context of an identity for rules that compare identities (no
     /// watched-record index, no peer hours: those rules do not use them).
     pub fn for_identity(
@@ -80,10 +80,10 @@ impl<'a> Ctx<'a> {
         watchlist: &'a Watchlist,
         identity: &'a str,
         rules: &'a Rules,
-    ) -> Ctx<'a> {
+    ) -> Context<'a> {
         static NO_WATCHED: std::sync::OnceLock<hashbrown::HashMap<crate::event::Record, usize>> =
             std::sync::OnceLock::new();
-        Ctx {
+        Context {
             tables: tl.tables,
             paths: tl.paths,
             watchlist,
@@ -334,7 +334,7 @@ pub fn per_identity(
         .map(|range| {
             let events = &tl.events[range.clone()];
             let identity = tl.name(events);
-            let ctx = Ctx {
+            let ctx = Context {
                 tables: tl.tables,
                 paths: tl.paths,
                 watchlist,
@@ -496,7 +496,7 @@ pub(crate) mod testing {
 
     /// Runs a family's `detect` over a hand-built timeline of identity "who".
     pub fn run_family(
-        detect: fn(&[Event], &super::Ctx, &mut Vec<crate::finding::Finding>),
+        detect: fn(&[Event], &super::Context, &mut Vec<crate::finding::Finding>),
         events: &[Event],
         rules: &crate::config::Rules,
         watchlist: &crate::watchlist::Watchlist,
@@ -504,7 +504,7 @@ pub(crate) mod testing {
     ) -> Vec<crate::finding::Finding> {
         let paths = vec!["log".to_string()];
         let watched = super::watch::watched_index(tables, watchlist);
-        let ctx = super::Ctx {
+        let ctx = super::Context {
             tables,
             paths: &paths,
             watchlist,

@@ -1,7 +1,7 @@
 //! Unusual query rates: `rate-absolute`, `rate-baseline`, `rate-peer`,
 //! `regularity`, `off-hours`.
 
-use super::{episodes, window_name, Ctx, Profile};
+use super::{episodes, window_name, Context, Profile};
 use crate::config::Rules;
 use crate::event::Event;
 use crate::finding::{duration, group, ClientCount, Finding, RuleId};
@@ -23,7 +23,7 @@ pub fn counts(e: &Event) -> bool {
 }
 
 /// Runs the family's per-identity rules over one timeline.
-pub fn detect(all: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+pub fn detect(all: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let r = ctx.rules;
     // Rates are measured over the requests that count; the copy is made
     // only when a timeline holds requests that do not.
@@ -147,7 +147,7 @@ fn baseline_of(hours: &[(i64, u64, usize, usize)], min_history: u64) -> Option<(
     Some((med, mad, hours.len()))
 }
 
-fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn rate_baseline(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.rate_baseline;
     let hours = hours(events);
     if !hours.iter().any(|h| h.1 >= c.min_events) {
@@ -185,7 +185,7 @@ fn rate_baseline(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn regularity(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn regularity(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.regularity;
     let k = c.min_events as usize;
     if k < 2 || events.len() <= k {
@@ -265,7 +265,7 @@ fn regularity(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn off_hours(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn off_hours(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.off_hours;
     if (events.len() as u64) < c.min_events {
         return;
@@ -425,7 +425,7 @@ pub fn peer_findings<'a>(
         let rules = rules_of(&p.identity);
         let c = &rules.rate_peer;
         let (peak, lo, hi) = p.peak_hour;
-        let ctx = Ctx::for_identity(tl, watchlist, &p.identity, rules);
+        let ctx = Context::for_identity(tl, watchlist, &p.identity, rules);
         let group_name = if o.role.is_empty() {
             "all identities without a role".to_string()
         } else {

@@ -1,7 +1,7 @@
 //! Campaign-linked and unauthorised access: `embargo`, `revoked`,
 //! `shared-credential`, `watched-record`, `coordinated`.
 
-use super::{merge, window_name, Ctx, Profile};
+use super::{merge, window_name, Context, Profile};
 use crate::config::Rules;
 use crate::event::{Action, Event, Record, Tables};
 use crate::finding::{duration, group, Finding, Part, RuleId, Shared};
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 const DAY: Millis = 86_400_000;
 
 /// Runs the family's per-identity rules over one timeline.
-pub fn detect(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let r = ctx.rules;
     if r.embargo.enabled {
         embargo(events, ctx, out);
@@ -69,7 +69,7 @@ fn distinct_records(events: &[Event]) -> u64 {
         .len() as u64
 }
 
-fn embargo(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn embargo(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let Some(campaign) = ctx.watchlist.campaigns.get(ctx.identity) else {
         return;
     };
@@ -123,7 +123,7 @@ fn embargo(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 /// Distinct values in a window, for ips and user agents.
-fn shared_credential(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn shared_credential(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.shared_credential;
     let t = ctx.tables;
     // Cheap exit for the usual identity: few ips and agents overall.
@@ -229,7 +229,7 @@ fn shared_credential(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn watched_record(events: &[Event], ctx: &Ctx, out: &mut Vec<Finding>) {
+fn watched_record(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let role = ctx.watchlist.role(ctx.identity);
     let mut by_record: BTreeMap<usize, Vec<&Event>> = BTreeMap::new();
     for e in events {
@@ -488,7 +488,7 @@ pub fn coordinated_findings<'a>(
             let first = own[0];
             let last = own[own.len() - 1];
             let rules = rules_of(names[m]);
-            let ctx = Ctx::for_identity(tl, watchlist, names[m], rules);
+            let ctx = Context::for_identity(tl, watchlist, names[m], rules);
             let [what, value] = key.parts();
             let mut f = ctx.finding(
                 RuleId::Coordinated,
