@@ -176,6 +176,18 @@ fn summary_without_timing(path: &Path) -> serde_json::Value {
     doc
 }
 
+/// Runs a command with the output options and a summary file; the
+/// contest has high findings, so the status is 1.
+fn with_outputs(args: &[&str], extra: &[&str], summary: &Path) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend(extra);
+    all.extend(["--summary-json", summary.to_str().unwrap()]);
+    let out = crate::util::run(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{all:?}: {stderr}");
+    out
+}
+
 #[test]
 fn the_commands_in_separate_processes_equal_scan() {
     use crate::util::run;
@@ -198,15 +210,10 @@ fn the_commands_in_separate_processes_equal_scan() {
             let scan_summary = tmp
                 .path()
                 .join(format!("scan-{format}-{pseudonymise}.json"));
-            let mut args = vec!["scan", events, "--watchlist", watchlist];
-            args.extend(&extra);
-            args.extend(["--summary-json", scan_summary.to_str().unwrap()]);
-            let scanned = run(&args);
-            assert_eq!(
-                scanned.status.code(),
-                Some(1),
-                "{}",
-                String::from_utf8_lossy(&scanned.stderr)
+            let scanned = with_outputs(
+                &["scan", events, "--watchlist", watchlist],
+                &extra,
+                &scan_summary,
             );
             for buckets in [1u32, 2, 4] {
                 let dir = tmp
@@ -244,16 +251,7 @@ fn the_commands_in_separate_processes_equal_scan() {
                     assert!(c.wait().unwrap().success());
                 }
                 let merge_summary = dir.with_extension("summary.json");
-                let mut args = vec!["merge", dir_s];
-                args.extend(&extra);
-                args.extend(["--summary-json", merge_summary.to_str().unwrap()]);
-                let merged = run(&args);
-                assert_eq!(
-                    merged.status.code(),
-                    Some(1),
-                    "{}",
-                    String::from_utf8_lossy(&merged.stderr)
-                );
+                let merged = with_outputs(&["merge", dir_s], &extra, &merge_summary);
                 assert!(
                     merged.stdout == scanned.stdout,
                     "{format}, pseudonymised {pseudonymise}, {buckets} buckets: merge differs from scan"
