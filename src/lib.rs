@@ -21,9 +21,31 @@
 //!
 //! The pipeline is `input -> chunk -> parse (format) -> batch -> merge ->
 //! timelines -> detect -> findings -> output`, driven by [`scan::scan`]
-//! up to the timelines. Detection ([`detect`]) runs over [`timeline::Timelines`]
+//! up to the timelines. Detection ([`mod@detect`]) runs over [`timeline::Timelines`]
 //! in one process, or split by identity across processes with
 //! [`partition`] (`partition -> detect per bucket -> merge`).
+//!
+//! # The front door
+//!
+//! The names most callers need are at the crate root:
+//!
+//! ```
+//! use scrapewatch::{detect, scan, Config, Input, Options, Watchlist};
+//!
+//! let config = Config::default();
+//! let inputs = [Input::Path("data/sample.ndjson".into())];
+//! let scanned = scan(&config, &inputs, &Options::default())?;
+//! assert!(scanned.summary.total.balanced());
+//! let detection = detect(&scanned.timelines(), &config, &Watchlist::default())?;
+//! for finding in detection.active() {
+//!     println!("{} {} {}", finding.identity, finding.rule, finding.message);
+//! }
+//! # Ok::<(), scrapewatch::Error>(())
+//! ```
+//!
+//! A program that owns its process and wants mapped input calls
+//! [`input::install_sigbus_guard`] first; without it, files are streamed.
+//! To split detection across processes, see [`partition`].
 //!
 //! # Dependencies point down the pipeline
 //!
@@ -77,4 +99,10 @@ pub mod timeline;
 pub mod watchlist;
 
 pub use config::Config;
+pub use detect::{detect, Detection};
 pub use error::{Error, ErrorKind, Result};
+pub use finding::{Finding, RuleId, Severity};
+pub use input::Input;
+pub use scan::{scan, Options, Scan};
+pub use timeline::Timelines;
+pub use watchlist::Watchlist;
