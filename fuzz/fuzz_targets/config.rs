@@ -9,11 +9,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use scrapewatch::input::Input;
-use scrapewatch::scan::scan;
 use scrapewatch::Config;
-use scrapewatch_fuzz::{
-    check_accounts, detect_and_write, render, sample_log, scratch_file, seed_watchlist, ways,
-};
+use scrapewatch_fuzz::{detect_and_write, sample_log, scan_two_ways, scratch_file, seed_watchlist};
 use std::sync::OnceLock;
 
 static SAMPLE: OnceLock<Input> = OnceLock::new();
@@ -42,21 +39,7 @@ fuzz_target!(|data: &[u8]| {
     let sample =
         SAMPLE.get_or_init(|| Input::Path(scratch_file("sample.ndjson", sample_log().as_bytes())));
     let watchlist = WATCHLIST.get_or_init(seed_watchlist);
-    let inputs = std::slice::from_ref(sample);
-    let ways = ways();
-    let mapped = scan(&config, inputs, &ways[0]);
-    let streamed = scan(&config, inputs, &ways[4]);
-    match (mapped, streamed) {
-        (Ok(m), Ok(s)) => {
-            check_accounts(&m);
-            assert_eq!(render(&m), render(&s), "mapped and streamed differ");
-            detect_and_write(&m, &config, watchlist);
-        }
-        (Err(m), Err(s)) => assert_eq!(m.to_string(), s.to_string()),
-        (m, s) => panic!(
-            "mapped and streamed differ: {:?} against {:?}",
-            m.err().map(|e| e.to_string()),
-            s.err().map(|e| e.to_string())
-        ),
+    if let Ok(scan) = scan_two_ways(&config, std::slice::from_ref(sample), 0) {
+        detect_and_write(&scan, &config, watchlist);
     }
 });
