@@ -224,15 +224,15 @@ impl Source {
         };
         match compression(path, &magic[..got]) {
             Compression::Gzip => Ok(Source::Stream(
-                Box::new(flate2::read::MultiGzDecoder::new(
+                Box::new(Blocks::new(flate2::read::MultiGzDecoder::new(
                     io::BufReader::with_capacity(1 << 16, file),
-                )),
+                ))),
                 None,
             )),
             Compression::Zstd => {
                 let decoder =
                     zstd::stream::read::Decoder::new(file).map_err(|e| Error::io(path, &e))?;
-                Ok(Source::Stream(Box::new(decoder), None))
+                Ok(Source::Stream(Box::new(Blocks::new(decoder)), None))
             }
             Compression::None if mmap && meta.is_file() && meta.len() > 0 => {
                 match Map::new(&file, meta.len()) {
@@ -247,6 +247,44 @@ impl Source {
             }
             Compression::None => Ok(Source::Stream(Box::new(file), None)),
         }
+    }
+}
+
+/// A reader that asks its inner reader for one fixed block size, whatever
+/// its own caller asks for. A decoder's output, and the error it reports
+/// on corrupt input, can depend on the size of each read; behind this, the
+/// scan's read size (`--chunk-size`) cannot change what a compressed input
+/// gives, so mapped-and-streamed invariance holds for them too.
+struct Blocks<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    len: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    const SIZE: usize = 1 << 16;
+
+    fn new(inner: R) -> Blocks<R> {
+        Blocks {
+            inner,
+            buf: vec![0; Self::SIZE].into_boxed_slice(),
+            pos: 0,
+            len: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Blocks<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos == self.len {
+            self.len = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+        }
+        let n = out.len().min(self.len - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

@@ -287,9 +287,11 @@ struct Prelude<'a> {
 }
 
 /// Finds the first non-blank line within `max_line` bytes (complete lines
-/// only unless `at_end`). `None` when more bytes are needed.
-fn prelude(bytes: &[u8], at_end: bool, max_line: usize) -> Option<Prelude<'_>> {
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+/// only unless `at_end`), after a byte-order mark if `skip_bom` and there
+/// is one (a stream strips its own, once). `None` when more bytes are
+/// needed.
+fn prelude(bytes: &[u8], at_end: bool, max_line: usize, skip_bom: bool) -> Option<Prelude<'_>> {
+    let bom = if skip_bom && bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
@@ -367,7 +369,7 @@ fn read_mapped(
 ) -> FileRead {
     let bytes = map.bytes();
     let mut read = FileRead::new();
-    let pre = prelude(bytes, true, rules.max_line()).expect("complete at end");
+    let pre = prelude(bytes, true, rules.max_line(), true).expect("complete at end");
     let (format, parser) = match start(&pre, bytes, input, config, forced) {
         Ok(fp) => fp,
         Err(e) => {
@@ -531,7 +533,7 @@ fn read_stream(
             continue;
         }
         if parser.is_none() {
-            match prelude(&buf, at_end, rules.max_line()) {
+            match prelude(&buf, at_end, rules.max_line(), false) {
                 Some(pre) => match start(&pre, &buf, input, config, forced) {
                     Ok((format, p)) => {
                         read.format = format;
@@ -549,11 +551,13 @@ fn read_stream(
                     }
                 },
                 None if buf.len() > give_up => {
-                    // The first non-blank line is over the limit and not yet
-                    // complete: count the blank lines before it, reject it,
+                    // No usable line yet in a full buffer: every complete
+                    // line in it is blank or over the limit. Count them as
+                    // mapped input counts them; then, if what is left is
+                    // one line over the limit still being read, reject it
                     // and look for the first line again after it.
-                    let blank = leading_blank_lines(&mut buf);
-                    batch.add_prelude(blank, 0);
+                    let pos = unusable_lines(&buf, rules.max_line(), &mut batch, index);
+                    buf.drain(..pos);
                     if buf.len() > give_up {
                         batch.reject_unread(&buf[..give_up], index);
                         buf.clear();
@@ -624,19 +628,24 @@ fn fill(
     Ok(())
 }
 
-/// Removes the complete blank lines at the front of `buf`, counting them.
-fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
+/// Counts the complete lines at the front of `buf` that come before any
+/// usable one (blank lines, and lines over `max_line`, rejected as too
+/// long), as mapped input counts them; returns where they end.
+fn unusable_lines(buf: &[u8], max_line: usize, batch: &mut Batch, index: u16) -> usize {
     let mut pos = 0;
-    let mut blank = 0;
     while let Some(n) = memchr::memchr(b'\n', &buf[pos..]) {
-        if !trim(&buf[pos..pos + n]).is_empty() {
+        let line = &buf[pos..pos + n];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if trim(line).is_empty() {
+            batch.add_prelude(1, 0);
+        } else if line.len() > max_line {
+            batch.reject_unread(line, index);
+        } else {
             break;
         }
-        blank += 1;
         pos += n + 1;
     }
-    buf.drain(..pos);
-    blank
+    pos
 }
 
 /// Sorts events into timelines, in place and in parallel. The order
@@ -855,12 +864,12 @@ mod tests {
     #[test]
     fn prelude_skips_bom_blanks_and_long_lines() {
         let text = b"\xEF\xBB\xBF\n  \r\nxxxxxxxxxxx\nts,account\r\n1,a\n";
-        let p = prelude(text, false, 10).unwrap();
+        let p = prelude(text, false, 10, true).unwrap();
         assert_eq!(p.bom, 3);
         assert_eq!(p.first, Some(&b"ts,account"[..]));
         assert_eq!(&text[p.end..], b"1,a\n");
-        assert!(prelude(b"\n\nts", false, 9).is_none());
-        let p = prelude(b"\n\n", true, 9).unwrap();
+        assert!(prelude(b"\n\nts", false, 9, true).is_none());
+        let p = prelude(b"\n\n", true, 9, true).unwrap();
         assert_eq!(p.first, None);
     }
 }

@@ -18,12 +18,6 @@ use std::sync::OnceLock;
 static WATCHLIST: OnceLock<scrapewatch::watchlist::Watchlist> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
-    // Two byte-order marks are read differently mapped and streamed today
-    // (fuzz/crashes-open/scan/double-bom-stripped-when-streamed): skipped
-    // unless the open checks run, so that CI stays green until the fix.
-    if data.starts_with(b"\xEF\xBB\xBF\xEF\xBB\xBF") && !scrapewatch_fuzz::open_checks() {
-        return;
-    }
     let path = scratch_file("input", data);
     let inputs = [Input::Path(path)];
     let watchlist = WATCHLIST.get_or_init(seed_watchlist);

@@ -32,6 +32,8 @@ pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
 /// put chunk boundaries inside every short line's neighbourhood), two
 /// threads once, and streamed (whose buffer is at least a page).
 pub fn ways() -> Vec<Options> {
+    // Without the guard the library streams what it is asked to map.
+    scrapewatch::input::install_sigbus_guard();
     let way = |threads, chunk_size, mmap| Options {
         threads,
         chunk_size,
@@ -51,16 +53,7 @@ pub fn ways() -> Vec<Options> {
 /// Everything a scan produced that must not depend on how it ran: the
 /// summary JSON, every event with its strings, and the file errors.
 pub fn render(scan: &Scan) -> String {
-    let mut summary = scan.summary.clone();
-    if !open_checks() {
-        // A file that fails is counted as the bytes read before it failed,
-        // which depends on the read size today
-        // (fuzz/crashes-open/scan/failed-file-bytes-depend-on-read-size).
-        for f in summary.per_file.iter_mut().filter(|f| f.error.is_some()) {
-            summary.total.bytes -= f.counts.bytes;
-            f.counts.bytes = 0;
-        }
-    }
+    let summary = &scan.summary;
     let mut out = serde_json::to_string_pretty(&summary).expect("summary serializes");
     out.push('\n');
     for e in &scan.events {
@@ -122,9 +115,8 @@ pub fn scan_every_way(config: &Config, inputs: &[Input]) -> scrapewatch::Result<
 /// Scans `inputs` two ways only, mapped in chunks of `chunk_size` (0: one
 /// chunk) and streamed, where the full matrix would cost too much per
 /// input; the two must agree as in [`scan_every_way`]. Returns the mapped
-/// result. The stream is read in 4 KiB blocks only with [`open_checks`]:
-/// in smaller blocks than the file, lines over a small `input.max_line`
-/// are miscounted today (fuzz/crashes-open/README.md).
+/// result. The stream is read in 4 KiB blocks, smaller than most inputs,
+/// so the stream's buffer boundaries are exercised.
 pub fn scan_two_ways(
     config: &Config,
     inputs: &[Input],
@@ -136,8 +128,9 @@ pub fn scan_two_ways(
         mmap,
         strict: false,
     };
+    scrapewatch::input::install_sigbus_guard();
     let m = scan::scan(config, inputs, &way(chunk_size, true));
-    let block = if open_checks() { 4096 } else { 0 };
+    let block = 4096;
     let s = scan::scan(config, inputs, &way(block, false));
     match (&m, &s) {
         (Ok(m), Ok(s)) => {
@@ -204,7 +197,8 @@ pub fn seed_watchlist() -> Watchlist {
 /// and pseudonymised) and explanations. None may panic; machine outputs
 /// must parse back; the report must never carry markup from the log.
 pub fn detect_and_write(scan: &Scan, config: &Config, watchlist: &Watchlist) -> Detection {
-    let detection = detect::detect(scan, config, watchlist).expect("detection of a scan");
+    let detection =
+        detect::detect(&scan.timelines(), config, watchlist).expect("detection of a scan");
     write_everything(scan, &detection, config, watchlist);
     detection
 }
@@ -229,14 +223,16 @@ pub fn write_everything(
             (OutputFormat::Csv, false),
         ] {
             let mut out = Vec::new();
-            output::write(&mut out, findings, format, colour).expect("write to memory");
+            let style = output::Style {
+                colour,
+                width: None,
+            };
+            output::write(&mut out, findings, format, style).expect("write to memory");
             let text = String::from_utf8_lossy(&out);
-            if open_checks() {
-                match format {
-                    OutputFormat::Table if !colour => check_terminal("the table", &text),
-                    OutputFormat::Csv => check_spreadsheet(&text),
-                    _ => {}
-                }
+            match format {
+                OutputFormat::Table if !colour => check_terminal("the table", &text),
+                OutputFormat::Csv => check_spreadsheet(&text),
+                _ => {}
             }
             if format == OutputFormat::Json {
                 for line in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
@@ -279,11 +275,9 @@ pub fn write_everything(
             Some(role) => config.rules_for(role).expect("rules of a validated config"),
             None => config.rules.clone(),
         };
-        if let Some(x) = explain::explain(scan, detection, &rules, watchlist, &name) {
+        if let Some(x) = explain::explain(&scan.timelines(), detection, &rules, watchlist, &name) {
             let text = x.render();
-            if open_checks() {
-                check_terminal("the explanation", &text);
-            }
+            check_terminal("the explanation", &text);
             serde_json::to_string(&x).expect("explanation serializes");
         }
     }
@@ -322,16 +316,6 @@ fn check_report(html: &str) {
             "the report holds `{bad}`: log content reached it unescaped"
         );
     }
-}
-
-/// Whether the checks that fail today on open bugs run: set
-/// `FUZZ_OPEN_CHECKS=1`. They hold the table, CSV and explanations to the
-/// hostile-content checks and stream the config target's log in small
-/// blocks. Off by default so CI stays green until those bugs are fixed
-/// (fuzz/crashes-open/README.md); then this gate goes.
-pub fn open_checks() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("FUZZ_OPEN_CHECKS").is_some_and(|v| v == "1"))
 }
 
 /// Text for a terminal holds no control characters but line ends: an
