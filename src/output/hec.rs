@@ -54,3 +54,21 @@ fn epoch_seconds(ms: crate::time::Millis) -> serde_json::Number {
         .parse()
         .unwrap_or_else(|_| (ms / 1000).into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::epoch_seconds;
+
+    #[test]
+    fn times_are_seconds_with_exact_millisecond_fractions() {
+        let text = |ms| epoch_seconds(ms).to_string();
+        assert_eq!(text(1_748_980_800_000), "1748980800");
+        assert_eq!(text(1_748_980_800_250), "1748980800.25");
+        assert_eq!(text(1_748_980_800_007), "1748980800.007");
+        // Before 1970 (`input.time_range` allows it): the sign applies to
+        // the whole value, not the seconds only.
+        assert_eq!(text(-1), "-0.001");
+        assert_eq!(text(-1_500), "-1.5");
+        assert_eq!(text(-2_000), "-2");
+    }
+}
