@@ -30,7 +30,7 @@ fn rules() -> Vec<(&'static str, Vec<&'static str>)> {
         ("src/intern.rs", below_findings.clone()),
         ("src/time.rs", below_findings),
         (
-            "src/output.rs",
+            "src/output",
             vec!["scan", "input", "batch", "detect", "explain", "config"],
         ),
     ]

@@ -680,7 +680,7 @@ fn pseudonymised_outputs_carry_no_raw_value_anywhere() {
     }
     let key = dir.path().join("key");
     std::fs::write(&key, b"sixteen or more bytes of key").unwrap();
-    for format in ["json", "csv", "table"] {
+    for format in ["json", "csv", "table", "ocsf", "ecs", "splunk-hec", "cef"] {
         let out = run(&[
             "scan",
             events,

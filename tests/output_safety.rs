@@ -97,6 +97,14 @@ fn hostile_text_is_escaped_in_table_csv_explain_and_report() {
     let f: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(f["identity"], ACCOUNT);
 
+    // The SIEM formats: JSON-escaped, or (CEF) escaped as for people.
+    for format in ["ocsf", "ecs", "splunk-hec", "cef"] {
+        let out = sw(&["scan", s(&log), "--output-format", format], None);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(!out.stdout.is_empty(), "{format}: no findings");
+        assert_no_raw_controls(&out.stdout, format);
+    }
+
     let explain = sw(&["explain", ACCOUNT, s(&log)], None);
     assert_eq!(code(&explain), 0, "{}", stderr(&explain));
     assert_no_raw_controls(&explain.stdout, "explain");
@@ -373,7 +381,7 @@ fn the_table_fits_the_terminal_and_machine_outputs_do_not_change() {
             );
         }
     }
-    for format in ["json", "csv"] {
+    for format in ["json", "csv", "ocsf", "ecs", "splunk-hec", "cef"] {
         let mut a = args.to_vec();
         a.extend(["--output-format", format]);
         let reference = sw(&a, None).stdout;

@@ -201,7 +201,44 @@ fn the_commands_in_separate_processes_equal_scan() {
         watchlist.to_str().unwrap(),
         key.to_str().unwrap(),
     );
-    for format in ["json", "csv"] {
+    // Every bucket count is partitioned and detected once (each bucket in
+    // its own process, all at once); then every output is merged.
+    let mut dirs = Vec::new();
+    for buckets in [1u32, 2, 4] {
+        let dir = tmp.path().join(format!("p-{buckets}"));
+        let dir_s = dir.to_str().unwrap().to_string();
+        let b = buckets.to_string();
+        let p = run(&[
+            "partition",
+            events,
+            "--watchlist",
+            watchlist,
+            "--buckets",
+            &b,
+            "--out",
+            &dir_s,
+            "-q",
+        ]);
+        assert_eq!(
+            p.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&p.stderr)
+        );
+        let children: Vec<std::process::Child> = (0..buckets)
+            .map(|k| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
+                    .args(["detect", &dir_s, "--bucket", &k.to_string()])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        dirs.push((buckets, dir_s));
+    }
+    for format in ["json", "csv", "ocsf", "ecs", "splunk-hec", "cef"] {
         for pseudonymise in [false, true] {
             let mut extra = vec!["--output-format", format, "--fail-on", "high", "-q"];
             if pseudonymise {
@@ -215,43 +252,11 @@ fn the_commands_in_separate_processes_equal_scan() {
                 &extra,
                 &scan_summary,
             );
-            for buckets in [1u32, 2, 4] {
-                let dir = tmp
+            for (buckets, dir) in &dirs {
+                let merge_summary = tmp
                     .path()
-                    .join(format!("p-{format}-{pseudonymise}-{buckets}"));
-                let dir_s = dir.to_str().unwrap();
-                let b = buckets.to_string();
-                let p = run(&[
-                    "partition",
-                    events,
-                    "--watchlist",
-                    watchlist,
-                    "--buckets",
-                    &b,
-                    "--out",
-                    dir_s,
-                    "-q",
-                ]);
-                assert_eq!(
-                    p.status.code(),
-                    Some(0),
-                    "{}",
-                    String::from_utf8_lossy(&p.stderr)
-                );
-                // Every bucket in its own process, all at once.
-                let children: Vec<std::process::Child> = (0..buckets)
-                    .map(|k| {
-                        std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
-                            .args(["detect", dir_s, "--bucket", &k.to_string()])
-                            .spawn()
-                            .unwrap()
-                    })
-                    .collect();
-                for mut c in children {
-                    assert!(c.wait().unwrap().success());
-                }
-                let merge_summary = dir.with_extension("summary.json");
-                let merged = with_outputs(&["merge", dir_s], &extra, &merge_summary);
+                    .join(format!("merge-{format}-{pseudonymise}-{buckets}.json"));
+                let merged = with_outputs(&["merge", dir], &extra, &merge_summary);
                 assert!(
                     merged.stdout == scanned.stdout,
                     "{format}, pseudonymised {pseudonymise}, {buckets} buckets: merge differs from scan"

@@ -13,3 +13,4 @@ mod output_safety;
 mod partition;
 mod report;
 mod settings;
+mod siem;

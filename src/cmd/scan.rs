@@ -37,10 +37,22 @@ pub struct ScanArgs {
 /// What every command that writes findings (`scan`, `merge`) takes.
 #[derive(Args, Debug)]
 pub struct FindingsOptions {
-    /// Findings as a table for people, JSON lines or CSV. (`--format` names
-    /// the input format.)
+    /// Findings as a table for people, JSON lines or CSV, or for a SIEM:
+    /// OCSF Detection Findings, ECS alerts, Splunk HEC envelopes or CEF
+    /// lines. (`--format` names the input format.)
     #[arg(long, value_enum, default_value = "table")]
     pub output_format: OutputArg,
+    /// The `host` of each Splunk HEC envelope (a fixed word by default,
+    /// never this machine's name).
+    #[arg(long, value_name = "HOST", default_value = output::HEC_HOST)]
+    pub hec_host: String,
+    /// The `source` of each Splunk HEC envelope.
+    #[arg(long, value_name = "SOURCE", default_value = output::HEC_SOURCE)]
+    pub hec_source: String,
+    /// Begin each CEF line with an RFC 3164 syslog header naming HOST and
+    /// the finding's time.
+    #[arg(long, value_name = "HOST", value_parser = syslog_host)]
+    pub cef_syslog_host: Option<String>,
     /// Write findings to FILE (created readable by its owner only).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -71,6 +83,24 @@ pub enum OutputArg {
     Json,
     /// CSV with a header row.
     Csv,
+    /// OCSF Detection Finding (class 2004) JSON lines.
+    Ocsf,
+    /// Elastic Common Schema alert documents, one per line.
+    Ecs,
+    /// Splunk HTTP Event Collector envelopes, one per line.
+    SplunkHec,
+    /// ArcSight CEF lines.
+    Cef,
+}
+
+/// A syslog header's host: one word of printable ASCII, as RFC 3164 has
+/// it.
+fn syslog_host(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(s.to_string())
+    } else {
+        Err("a syslog host is one word of printable ASCII (no spaces)".into())
+    }
 }
 
 /// Severities on the command line.
@@ -190,21 +220,29 @@ impl FindingsOptions {
         if let Some(p) = pseudonymizer {
             shown.iter_mut().for_each(|f| p.finding(f));
         }
+        let mut options = output::Options {
+            style: Style::default(),
+            pseudonymised: pseudonymizer.is_some(),
+            hec_host: self.hec_host.clone(),
+            hec_source: self.hec_source.clone(),
+            cef_syslog_host: self.cef_syslog_host.clone(),
+        };
+        let format = self.output_format.into();
         match &self.output {
             Some(path) => {
                 let mut f = super::OutputFile::create(path)?;
-                output::write(&mut f, &shown, self.output_format.into(), Style::default())
+                output::write_with(&mut f, &shown, format, &options)
                     .with_context(|| path.display().to_string())?;
                 f.commit()?;
             }
             None => {
                 let stdout = std::io::stdout();
-                let style = Style {
+                options.style = Style {
                     colour: stdout.is_terminal(),
                     width: super::terminal_width(),
                 };
                 let mut out = std::io::BufWriter::new(stdout.lock());
-                output::write(&mut out, &shown, self.output_format.into(), style)?;
+                output::write_with(&mut out, &shown, format, &options)?;
                 out.flush()?;
             }
         }
@@ -270,6 +308,10 @@ impl From<OutputArg> for OutputFormat {
             OutputArg::Table => OutputFormat::Table,
             OutputArg::Json => OutputFormat::Json,
             OutputArg::Csv => OutputFormat::Csv,
+            OutputArg::Ocsf => OutputFormat::Ocsf,
+            OutputArg::Ecs => OutputFormat::Ecs,
+            OutputArg::SplunkHec => OutputFormat::SplunkHec,
+            OutputArg::Cef => OutputFormat::Cef,
         }
     }
 }

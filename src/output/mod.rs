@@ -1,5 +1,9 @@
 //! Writers: findings as a table for people, JSON lines or CSV for machines,
+//! the SIEM formats ([`ocsf`], [`ecs`], [`hec`], [`cef`]: one module each),
 //! and the pseudonymiser that every output passes through when asked.
+//! Every writer is a pure function of the findings and its [`Options`]:
+//! nothing comes from the clock or the machine, so partitioned runs and
+//! reruns write the same bytes.
 //!
 //! Log content is hostile, so every writer makes it safe where it is
 //! written, whatever field it came in: text for people goes through
@@ -8,9 +12,14 @@
 //! against spreadsheet formulas, and JSON escapes the same characters as
 //! `\uXXXX`, which keeps every value exact for a JSON reader.
 
-use crate::finding::{Finding, Kind, Severity, Shared};
+use crate::finding::{Finding, Kind, RuleId, Severity, Shared};
 use std::borrow::Cow;
 use std::io::{self, Write};
+
+pub mod cef;
+pub mod ecs;
+pub mod hec;
+pub mod ocsf;
 
 /// Output formats of findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +30,14 @@ pub enum OutputFormat {
     Json,
     /// CSV with a header row.
     Csv,
+    /// OCSF Detection Finding (class 2004) JSON lines.
+    Ocsf,
+    /// Elastic Common Schema alert documents, one per line.
+    Ecs,
+    /// Splunk HTTP Event Collector envelopes, one per line.
+    SplunkHec,
+    /// ArcSight Common Event Format lines.
+    Cef,
 }
 
 /// How the table is laid out; JSON and CSV ignore it, so machine outputs
@@ -33,15 +50,70 @@ pub struct Style {
     pub width: Option<usize>,
 }
 
-/// Writes findings.
+/// What the writers need to know besides the findings. Nothing in it comes
+/// from the machine: the defaults are fixed words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The table's layout.
+    pub style: Style,
+    /// The findings went through the [`Pseudonymizer`]: identities and ips
+    /// are pseudonyms, which are not addresses, so the SIEM formats put
+    /// them in string fields (a user or actor uid) and never in a field
+    /// typed as an ip.
+    pub pseudonymised: bool,
+    /// The Splunk HEC envelope's `host`.
+    pub hec_host: String,
+    /// The Splunk HEC envelope's `source`.
+    pub hec_source: String,
+    /// Prefix each CEF line with an RFC 3164 syslog header naming this
+    /// host (and the finding's time).
+    pub cef_syslog_host: Option<String>,
+}
+
+/// The default `host` of a Splunk HEC envelope: a fixed word, never the
+/// machine's name, so the output is the same wherever it runs.
+pub const HEC_HOST: &str = "scrapewatch";
+/// The default `source` of a Splunk HEC envelope.
+pub const HEC_SOURCE: &str = "scrapewatch";
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            style: Style::default(),
+            pseudonymised: false,
+            hec_host: HEC_HOST.into(),
+            hec_source: HEC_SOURCE.into(),
+            cef_syslog_host: None,
+        }
+    }
+}
+
+/// Writes findings, with the default [`Options`] but for the table's
+/// style (so ips count as plain values: see [`write_with`] for
+/// pseudonymised findings).
 pub fn write(
     out: &mut dyn Write,
     findings: &[Finding],
     format: OutputFormat,
     style: Style,
 ) -> io::Result<()> {
+    let options = Options {
+        style,
+        ..Options::default()
+    };
+    write_with(out, findings, format, &options)
+}
+
+/// Writes findings in `format`, one line per finding in the machine
+/// formats, in the order given.
+pub fn write_with(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    format: OutputFormat,
+    options: &Options,
+) -> io::Result<()> {
     match format {
-        OutputFormat::Table => table(out, findings, style),
+        OutputFormat::Table => table(out, findings, options.style),
         OutputFormat::Json => {
             for f in findings {
                 write_json(&mut *out, f)?;
@@ -50,7 +122,53 @@ pub fn write(
             Ok(())
         }
         OutputFormat::Csv => csv(out, findings),
+        OutputFormat::Ocsf => ocsf::write(out, findings, options),
+        OutputFormat::Ecs => ecs::write(out, findings, options),
+        OutputFormat::SplunkHec => hec::write(out, findings, options),
+        OutputFormat::Cef => cef::write(out, findings, options),
     }
+}
+
+/// The product name, vendor and version every SIEM format names.
+pub(crate) const PRODUCT: &str = "scrapewatch";
+/// The version the SIEM formats report for the product.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A short title of a rule, for the SIEM formats' finding names (the rule's
+/// stable name stays the id).
+pub fn title(rule: RuleId) -> &'static str {
+    match rule {
+        RuleId::SequentialRead => "Records read in id order",
+        RuleId::PagedSearch => "Search results paged through",
+        RuleId::DistinctVolume => "Many distinct records read",
+        RuleId::ExportVolume => "Many rows exported",
+        RuleId::ByteVolume => "Many bytes served",
+        RuleId::RateAbsolute => "Request rate over its limit",
+        RuleId::RateBaseline => "Request rate far over the identity's own",
+        RuleId::RatePeer => "Request rate far over its peers'",
+        RuleId::Regularity => "Machine-like regular requests",
+        RuleId::OffHours => "Activity at hours the identity does not use",
+        RuleId::Embargo => "Campaign account read before its embargo ended",
+        RuleId::Revoked => "Revoked account used",
+        RuleId::SharedCredential => "One credential from many clients",
+        RuleId::WatchedRecord => "Watched record read by someone not allowed",
+        RuleId::Coordinated => "Identities that together read too much",
+    }
+}
+
+/// The finding's identity as an ip address, when it is one and may be
+/// written in a field typed as an ip: never a pseudonym.
+pub(crate) fn identity_ip(f: &Finding, options: &Options) -> Option<std::net::IpAddr> {
+    ip(&f.identity, options)
+}
+
+/// `value` as an ip address, unless the findings are pseudonymised (a
+/// pseudonym is not an address, whatever it looks like).
+pub(crate) fn ip(value: &str, options: &Options) -> Option<std::net::IpAddr> {
+    if options.pseudonymised {
+        return None;
+    }
+    value.parse().ok()
 }
 
 pub use crate::escape::{is_unprintable, printable, printable_lines};
