@@ -12,4 +12,5 @@ mod invariance;
 mod output_safety;
 mod partition;
 mod report;
+mod schema;
 mod settings;

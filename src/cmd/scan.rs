@@ -190,6 +190,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     }
     if let Some(path) = &args.summary_json {
         let doc = serde_json::json!({
+            "schema_version": scrapewatch::finding::SCHEMA_VERSION,
             "summary": scan.summary,
             "findings": active,
             "suppressed": detection.suppressed(),
