@@ -31,6 +31,8 @@ pub enum Command {
     Explain(crate::cmd::explain::ExplainArgs),
     /// Parse once, re-run the detectors for each threshold value, tabulate.
     Sweep(crate::cmd::sweep::SweepArgs),
+    /// Check a run's manifest: same inputs, config and tool, same findings?
+    Verify(crate::cmd::verify::VerifyArgs),
 }
 
 impl Command {
@@ -42,7 +44,7 @@ impl Command {
             Command::Report(a) => Some(&mut a.scan),
             Command::Explain(a) => Some(&mut a.scan),
             Command::Sweep(a) => Some(&mut a.scan),
-            Command::Config(_) | Command::Generate(_) => None,
+            Command::Config(_) | Command::Generate(_) | Command::Verify(_) => None,
         }
     }
 

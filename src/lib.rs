@@ -38,6 +38,7 @@ pub mod format;
 pub mod generate;
 pub mod input;
 pub mod intern;
+pub mod manifest;
 pub mod output;
 pub mod partition;
 pub mod report;

@@ -28,6 +28,7 @@ fn main() {
         cli::Command::Sweep(args) => cmd::sweep::run(args),
         cli::Command::Explain(args) => cmd::explain::run(args),
         cli::Command::Report(args) => cmd::report::run(args),
+        cli::Command::Verify(args) => cmd::verify::run(args),
     };
     let code = match result {
         Ok(code) => code,

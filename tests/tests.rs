@@ -9,6 +9,7 @@ mod cli;
 mod detect;
 mod generate;
 mod invariance;
+mod manifest;
 mod output_safety;
 mod partition;
 mod report;

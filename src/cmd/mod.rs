@@ -10,6 +10,7 @@ pub mod generate;
 pub mod report;
 pub mod scan;
 pub mod sweep;
+pub mod verify;
 
 use anyhow::Context;
 use std::fs::File;

@@ -5,8 +5,9 @@ use crate::cli::ScanOptions;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use scrapewatch::detect::{self, Detection};
-use scrapewatch::finding::Severity;
+use scrapewatch::finding::{Finding, Severity};
 use scrapewatch::input;
+use scrapewatch::manifest::{Digester, FileRecord, Manifest, RunOptions};
 use scrapewatch::output::{self, printable, printable_lines, OutputFormat, Style};
 use scrapewatch::scan::{self, Scan};
 use scrapewatch::summary::Timing;
@@ -49,6 +50,11 @@ pub struct ScanArgs {
     /// Print nothing on stderr but errors and warnings.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write the run's manifest to FILE (created readable by its owner
+    /// only): tool version, effective config, input digests, line
+    /// account, findings digest; `scrapewatch verify FILE` checks it.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
     /// Print the wall time of each stage on stderr (read and parse, merge,
     /// sort, detect, ...), even with `--quiet`.
     #[arg(long)]
@@ -96,15 +102,32 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let watchlist = args.scan.watchlist()?;
     let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
     let options = args.scan.options();
-    let outputs: Vec<&Path> = [args.output.as_deref(), args.summary_json.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let run_started = scrapewatch::manifest::now();
+    let outputs: Vec<&Path> = [
+        args.output.as_deref(),
+        args.summary_json.as_deref(),
+        args.manifest.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let reads: Vec<&Path> = [args.pseudonymize.as_deref()]
         .into_iter()
         .flatten()
         .chain(super::scan_reads(&args.scan))
         .collect();
+    // Hashed before the scan (a pass of its own: BENCHMARKS.md says what
+    // it costs) and checked unchanged after it, so the digests are of
+    // the bytes scanned. Hashing writes nothing: the output checks of
+    // `run_scan` still come before any output.
+    let digester = match &args.pseudonymize {
+        Some(key) => Digester::keyed(&std::fs::read(key)?),
+        None => Digester::plain(),
+    };
+    let hashed = match &args.manifest {
+        Some(_) => Some(hash_inputs(&args.paths, &digester)?),
+        None => None,
+    };
     let (mut scan, mut timing, resolve_errors) = run_scan(
         &args.paths,
         &config,
@@ -132,14 +155,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         timing.seconds + started.elapsed().as_secs_f64(),
     );
 
-    let mut shown: Vec<_> = detection
-        .findings
-        .iter()
-        .filter(|f| args.show_suppressed || !f.suppressed)
-        .cloned()
-        .collect();
-    if let Some(p) = &pseudonymizer {
-        shown.iter_mut().for_each(|f| p.finding(f));
+    let shown = shown(&detection, args.show_suppressed, pseudonymizer.as_ref());
+    if pseudonymizer.is_some() {
         for ex in &mut scan.summary.examples {
             ex.excerpt = "(withheld: --pseudonymize)".into();
         }
@@ -198,6 +215,26 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         });
         write_json(path, &doc)?;
     }
+    if let (Some(path), Some(inputs)) = (&args.manifest, hashed) {
+        unchanged_since_hashed(&inputs)?;
+        let manifest = manifest(
+            Run {
+                started: run_started,
+                config: &config,
+                watchlist: args.scan.watchlist.as_deref(),
+                options: RunOptions {
+                    no_detect: args.no_detect,
+                    show_suppressed: args.show_suppressed,
+                    pseudonymized: pseudonymizer.is_some(),
+                },
+                inputs,
+                scan: &scan,
+                shown: &shown,
+            },
+            &digester,
+        )?;
+        write_json(path, &serde_json::to_value(&manifest)?)?;
+    }
     for e in &resolve_errors {
         eprintln!("scrapewatch: {}", printable(&e.to_string()));
     }
@@ -218,6 +255,104 @@ impl From<OutputArg> for OutputFormat {
             OutputArg::Csv => OutputFormat::Csv,
         }
     }
+}
+
+/// The findings a run writes: the active ones (all with
+/// `show_suppressed`), pseudonymised when asked.
+pub fn shown(
+    detection: &Detection,
+    show_suppressed: bool,
+    pseudonymizer: Option<&output::Pseudonymizer>,
+) -> Vec<Finding> {
+    let mut shown: Vec<Finding> = detection
+        .findings
+        .iter()
+        .filter(|f| show_suppressed || !f.suppressed)
+        .cloned()
+        .collect();
+    if let Some(p) = pseudonymizer {
+        shown.iter_mut().for_each(|f| p.finding(f));
+    }
+    shown
+}
+
+/// Stats and hashes every input `paths` name, for a manifest. Standard
+/// input is refused: `verify` could never read it again.
+pub fn hash_inputs(paths: &[String], digester: &Digester) -> Result<Vec<FileRecord>> {
+    let (inputs, _) = input::resolve(paths);
+    inputs
+        .iter()
+        .map(|i| match i {
+            input::Input::Path(p) => Ok(FileRecord::read(p, digester)?),
+            input::Input::Stdin => Err(anyhow::anyhow!(scrapewatch::Error::config(
+                "--manifest needs named files: standard input cannot be read again by verify \
+                 (save it to a file and scan that)"
+            ))),
+        })
+        .collect()
+}
+
+/// Errors when an input's size or modification time changed since it was
+/// hashed: the manifest would not describe the bytes that were scanned.
+fn unchanged_since_hashed(inputs: &[FileRecord]) -> Result<()> {
+    for i in inputs {
+        let meta = std::fs::metadata(&i.path).with_context(|| i.path.clone())?;
+        let now = FileRecord {
+            digest: i.digest.clone(),
+            ..FileRecord::stat(Path::new(&i.path), &meta)
+        };
+        if &now != i {
+            anyhow::bail!(scrapewatch::Error::new(
+                scrapewatch::ErrorKind::Io,
+                format!(
+                    "{}: changed during the run; no manifest written, since it would not \
+                     describe the bytes scanned (scan a copy that does not change)",
+                    i.path
+                )
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a manifest is made from.
+pub struct Run<'a> {
+    /// When the run started.
+    pub started: String,
+    /// The effective configuration.
+    pub config: &'a scrapewatch::Config,
+    /// The watchlist file, if any.
+    pub watchlist: Option<&'a Path>,
+    /// What shaped the findings besides the configuration.
+    pub options: RunOptions,
+    /// The inputs, hashed.
+    pub inputs: Vec<FileRecord>,
+    /// The scan.
+    pub scan: &'a Scan,
+    /// The findings written.
+    pub shown: &'a [Finding],
+}
+
+/// The manifest of a run; its end time is now.
+pub fn manifest(run: Run<'_>, digester: &Digester) -> Result<Manifest> {
+    let (config, config_digest) = Manifest::config_text(run.config, digester)?;
+    Ok(Manifest {
+        schema_version: scrapewatch::finding::SCHEMA_VERSION,
+        tool: scrapewatch::manifest::Tool::current(),
+        started: run.started,
+        ended: scrapewatch::manifest::now(),
+        digests: digester.kind(),
+        config,
+        config_digest,
+        watchlist: run
+            .watchlist
+            .map(|w| FileRecord::read(w, digester))
+            .transpose()?,
+        options: run.options,
+        inputs: run.inputs,
+        line_account: serde_json::to_value(&run.scan.summary.per_file)?,
+        findings: digester.findings(run.shown)?,
+    })
 }
 
 /// Resolves the paths and scans them, with a progress bar on a terminal.
