@@ -43,6 +43,7 @@ pub mod output;
 pub mod partition;
 pub mod report;
 pub mod scan;
+pub mod state;
 pub mod summary;
 pub mod tally;
 pub mod time;

@@ -179,7 +179,7 @@ pub struct FindingsRecord {
 }
 
 /// What shaped the findings besides the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunOptions {
     /// `--no-detect`: no detector ran.
     pub no_detect: bool,
@@ -187,6 +187,10 @@ pub struct RunOptions {
     pub show_suppressed: bool,
     /// `--pseudonymize`: the findings were pseudonymised.
     pub pseudonymized: bool,
+    /// `--since`, RFC 3339 UTC.
+    pub since: Option<String>,
+    /// `--until`, RFC 3339 UTC.
+    pub until: Option<String>,
 }
 
 /// A run's manifest.

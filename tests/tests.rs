@@ -12,6 +12,8 @@ mod invariance;
 mod manifest;
 mod output_safety;
 mod partition;
+mod period;
 mod report;
 mod schema;
 mod settings;
+mod state;

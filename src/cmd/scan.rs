@@ -55,6 +55,20 @@ pub struct ScanArgs {
     /// account, findings digest; `scrapewatch verify FILE` checks it.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// Report only findings whose episode ends at or after TIME (RFC 3339,
+    /// e.g. 2025-06-01T18:00:00Z). Events before TIME still count as
+    /// history for baselines and windows.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Leave events after TIME out of detection, as if the logs ended
+    /// there.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Remember what was reported in FILE (created readable by its owner
+    /// only) and report only new findings and findings whose episode grew
+    /// since; a missing or damaged FILE means everything is reported.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
     /// Print the wall time of each stage on stderr (read and parse, merge,
     /// sort, detect, ...), even with `--quiet`.
     #[arg(long)]
@@ -103,10 +117,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     let pseudonymizer = super::pseudonymizer(args.pseudonymize.as_deref())?;
     let options = args.scan.options();
     let run_started = scrapewatch::manifest::now();
+    let period = Period::parse(args.since.as_deref(), args.until.as_deref())?;
     let outputs: Vec<&Path> = [
         args.output.as_deref(),
         args.summary_json.as_deref(),
         args.manifest.as_deref(),
+        args.state.as_deref(),
     ]
     .into_iter()
     .flatten()
@@ -136,11 +152,13 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         (&outputs, &reads),
     )?;
     let started = std::time::Instant::now();
-    let detection = if args.no_detect {
+    let after_until = period.restrict_events(&mut scan);
+    let mut detection = if args.no_detect {
         Detection::default()
     } else {
         detect::detect(&scan.timelines(), &config, &watchlist)?
     };
+    let before_since = period.restrict_findings(&mut detection);
     if !args.no_detect {
         scan.phases
             .push(("detect", started.elapsed().as_secs_f64()));
@@ -155,7 +173,31 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         timing.seconds + started.elapsed().as_secs_f64(),
     );
 
-    let shown = shown(&detection, args.show_suppressed, pseudonymizer.as_ref());
+    let all_shown = shown(&detection, args.show_suppressed, pseudonymizer.as_ref());
+    // The state holds back what was reported before; it is read only
+    // now (so a run that fails earlier changes nothing) and written only
+    // once the findings are out (so a failed write re-reports, never
+    // hides).
+    let mut state = args.state.as_ref().map(|path| {
+        let loaded = scrapewatch::state::Loaded::read(path);
+        match &loaded {
+            scrapewatch::state::Loaded::Lost(why) => eprintln!(
+                "scrapewatch: warning: {}; reporting every finding",
+                printable(why)
+            ),
+            scrapewatch::state::Loaded::Missing if !args.quiet => eprintln!(
+                "state {}: none yet; reporting every finding",
+                printable(&path.display().to_string())
+            ),
+            _ => {}
+        }
+        loaded.state()
+    });
+    let split = state.as_ref().map(|s| s.split(all_shown.clone()));
+    let shown = match &split {
+        Some(split) => split.report.clone(),
+        None => all_shown.clone(),
+    };
     if pseudonymizer.is_some() {
         for ex in &mut scan.summary.examples {
             ex.excerpt = "(withheld: --pseudonymize)".into();
@@ -184,6 +226,30 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         }
     }
 
+    if let (Some(path), Some(state), Some(split)) = (&args.state, state.as_mut(), &split) {
+        if !args.quiet {
+            for g in &split.grew {
+                eprintln!(
+                    "grew: {}: {} -> {} events, end {} -> {}",
+                    g.id, g.was.events, g.events, g.was.end, g.end
+                );
+            }
+        }
+        eprintln!(
+            "state: {} new, {} grew, {} held back (reported before, unchanged)",
+            split.new,
+            split.grew.len(),
+            split.held
+        );
+        let complete_until = scan
+            .events
+            .iter()
+            .map(|e| e.time)
+            .max()
+            .map(scrapewatch::time::format);
+        state.record(&all_shown, complete_until);
+        super::write_file(path, state.to_json()?.as_bytes())?;
+    }
     let active = detection.active().count();
     if !args.quiet {
         eprint!("{}", printable_lines(&scan.summary.render(Some(&timing))));
@@ -205,6 +271,21 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             );
         }
     }
+    if !args.quiet {
+        if let Some(until) = period.until {
+            eprintln!(
+                "--until {}: {after_until} events after it left out of detection",
+                scrapewatch::time::format(until)
+            );
+        }
+        if let Some(since) = period.since {
+            eprintln!(
+                "--since {}: {before_since} findings that ended before it not reported \
+                 (their events still served as history)",
+                scrapewatch::time::format(since)
+            );
+        }
+    }
     if let Some(path) = &args.summary_json {
         let doc = serde_json::json!({
             "schema_version": scrapewatch::finding::SCHEMA_VERSION,
@@ -212,6 +293,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             "findings": active,
             "suppressed": detection.suppressed(),
             "timing": timing,
+            "period": serde_json::json!({
+                "since": period.since.map(scrapewatch::time::format),
+                "until": period.until.map(scrapewatch::time::format),
+                "events_after_until": after_until,
+                "findings_before_since": before_since,
+            }),
         });
         write_json(path, &doc)?;
     }
@@ -226,10 +313,12 @@ pub fn run(args: ScanArgs) -> Result<i32> {
                     no_detect: args.no_detect,
                     show_suppressed: args.show_suppressed,
                     pseudonymized: pseudonymizer.is_some(),
+                    since: period.since.map(scrapewatch::time::format),
+                    until: period.until.map(scrapewatch::time::format),
                 },
                 inputs,
                 scan: &scan,
-                shown: &shown,
+                shown: &all_shown,
             },
             &digester,
         )?;
@@ -254,6 +343,70 @@ impl From<OutputArg> for OutputFormat {
             OutputArg::Json => OutputFormat::Json,
             OutputArg::Csv => OutputFormat::Csv,
         }
+    }
+}
+
+/// What `--since` and `--until` restrict, in UTC milliseconds.
+///
+/// The sound way round: events after `until` are left out before
+/// detection (the run sees the logs as they stood then), while events
+/// before `since` are kept as history, so every baseline and window sees
+/// what it would have seen in one run over everything, and only findings
+/// whose episode ended before `since` are dropped (a run with `--until`
+/// at that time reported them). An episode that straddles `since` is
+/// reported whole.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Period {
+    /// `--since`.
+    pub since: Option<scrapewatch::time::Millis>,
+    /// `--until`.
+    pub until: Option<scrapewatch::time::Millis>,
+}
+
+impl Period {
+    /// Parses the flags; errors name the flag and the value.
+    pub fn parse(since: Option<&str>, until: Option<&str>) -> Result<Period> {
+        let time = |flag: &str, s: Option<&str>| -> Result<Option<scrapewatch::time::Millis>> {
+            s.map(|v| {
+                scrapewatch::time::parse(v.as_bytes(), 0).ok_or_else(|| {
+                    anyhow::anyhow!(scrapewatch::Error::config(format!(
+                        "{flag} `{}`: not a time (RFC 3339 such as 2025-06-01T18:00:00Z)",
+                        printable(v)
+                    )))
+                })
+            })
+            .transpose()
+        };
+        let period = Period {
+            since: time("--since", since)?,
+            until: time("--until", until)?,
+        };
+        if let (Some(s), Some(u)) = (period.since, period.until) {
+            if s > u {
+                anyhow::bail!(scrapewatch::Error::config(
+                    "--since is after --until: nothing to report"
+                ));
+            }
+        }
+        Ok(period)
+    }
+
+    /// Leaves events after `until` out of `scan`; returns how many.
+    pub fn restrict_events(&self, scan: &mut Scan) -> u64 {
+        let Some(until) = self.until else { return 0 };
+        let before = scan.events.len();
+        // Order is kept: each identity's timeline stays one sorted run.
+        scan.events.retain(|e| e.time <= until);
+        (before - scan.events.len()) as u64
+    }
+
+    /// Drops findings whose episode ended before `since`; returns how
+    /// many.
+    pub fn restrict_findings(&self, detection: &mut Detection) -> u64 {
+        let Some(since) = self.since else { return 0 };
+        let before = detection.findings.len();
+        detection.findings.retain(|f| f.end_ms >= since);
+        (before - detection.findings.len()) as u64
     }
 }
 

@@ -69,11 +69,16 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             (&[], &[]),
         )?
     };
-    let detection = if was.options.no_detect {
+    let period =
+        super::scan::Period::parse(was.options.since.as_deref(), was.options.until.as_deref())?;
+    let mut scan = scan;
+    period.restrict_events(&mut scan);
+    let mut detection = if was.options.no_detect {
         Detection::default()
     } else {
         detect::detect(&scan.timelines(), &config, &watchlist)?
     };
+    period.restrict_findings(&mut detection);
     let shown = super::scan::shown(
         &detection,
         was.options.show_suppressed,
@@ -84,7 +89,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
             started,
             config: &config,
             watchlist: watchlist_path.as_deref(),
-            options: was.options,
+            options: was.options.clone(),
             inputs,
             scan: &scan,
             shown: &shown,
