@@ -173,3 +173,54 @@ fn a_manifest_never_overwrites_an_input_and_stdin_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("standard input"));
     assert!(!dir.path().join("m.json").exists());
 }
+
+#[test]
+fn a_pseudonymised_run_verifies_only_with_its_key_and_keeps_its_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = scanned(dir.path());
+    let key = dir.path().join("key");
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    let manifest = dir.path().join("keyed.json");
+    let out = run(&[
+        "scan",
+        log.to_str().unwrap(),
+        "-q",
+        "-o",
+        "/dev/null",
+        "--pseudonymize",
+        key.to_str().unwrap(),
+        "--since",
+        "2025-06-07T00:00:00Z",
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    assert_eq!(doc["digests"], "blake3-keyed");
+    let bytes = std::fs::read(&log).unwrap();
+    assert_ne!(
+        doc["inputs"][0]["digest"],
+        blake3::hash(&bytes).to_hex().as_str()
+    );
+    assert_eq!(doc["options"]["since"], "2025-06-07T00:00:00Z");
+    let (code, text) = verify(&manifest);
+    assert_eq!(code, Some(2), "no key: {text}");
+    assert!(text.contains("--pseudonymize"), "{text}");
+    let out = run(&[
+        "verify",
+        manifest.to_str().unwrap(),
+        "--pseudonymize",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
