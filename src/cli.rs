@@ -37,6 +37,8 @@ pub enum Command {
     Detect(crate::cmd::partition::DetectArgs),
     /// Merge a partition's buckets into the findings of one scan.
     Merge(crate::cmd::partition::MergeArgs),
+    /// Check a run's manifest: same inputs, config and tool, same findings?
+    Verify(crate::cmd::verify::VerifyArgs),
 }
 
 impl Command {
@@ -49,7 +51,7 @@ impl Command {
             Command::Explain(a) => Some(&mut a.scan),
             Command::Sweep(a) => Some(&mut a.scan),
             Command::Partition(a) => Some(&mut a.scan),
-            Command::Config(_) | Command::Generate(_) => None,
+            Command::Config(_) | Command::Generate(_) | Command::Verify(_) => None,
             Command::Detect(_) | Command::Merge(_) => None,
         }
     }

@@ -16,6 +16,35 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// The version of every machine output's schema: the JSON findings lines,
+/// the CSV columns, `--summary-json`, `explain --json`, `sweep --json`,
+/// `eval --json` and the run manifest. It changes, and only changes, when
+/// a key or column is added, removed, renamed or changes its meaning or
+/// type (docs/findings-schema.md), so a consumer can refuse what it was
+/// not written for.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One line of the JSON findings output: the finding with the
+/// [`SCHEMA_VERSION`] it is written in as its first key.
+#[derive(Serialize)]
+pub struct FindingLine<'a> {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The finding, its keys beside `schema_version`.
+    #[serde(flatten)]
+    pub finding: &'a Finding,
+}
+
+impl<'a> FindingLine<'a> {
+    /// `finding` as written in the current schema.
+    pub fn new(finding: &'a Finding) -> FindingLine<'a> {
+        FindingLine {
+            schema_version: SCHEMA_VERSION,
+            finding,
+        }
+    }
+}
+
 /// The three detector families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Family {

@@ -34,6 +34,7 @@ fn main() {
         cli::Command::Partition(args) => cmd::partition::run_partition(args),
         cli::Command::Detect(args) => cmd::partition::run_detect(args),
         cli::Command::Merge(args) => cmd::partition::run_merge(args),
+        cli::Command::Verify(args) => cmd::verify::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -261,6 +261,7 @@ fn json_schema_exit_codes_and_pseudonyms() {
             "identity",
             "message",
             "rule",
+            "schema_version",
             "score",
             "severity",
             "start",
@@ -434,7 +435,7 @@ fn sweep_parses_once_and_scores_each_value() {
         1
     );
     let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    let rows = rows.as_array().unwrap();
+    let rows = rows["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
     // A lower run length can only add sequential-read findings.
     let findings = |i: usize| rows[i]["findings"].as_u64().unwrap();

@@ -87,7 +87,7 @@ fn hostile_text_is_escaped_in_table_csv_explain_and_report() {
     assert_no_raw_controls(&csv.stdout, "csv");
     let text = String::from_utf8_lossy(&csv.stdout);
     let row = scrapewatch::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
-    assert_eq!(row[4], ACCOUNT_SHOWN);
+    assert_eq!(row[6], ACCOUNT_SHOWN);
 
     // JSON escapes them as \uXXXX and keeps the exact value.
     let json = sw(&["scan", s(&log), "--output-format", "json"], None);
@@ -149,17 +149,17 @@ fn csv_cells_that_start_a_formula_are_neutralised() {
         let text = String::from_utf8_lossy(&out.stdout);
         let row = scrapewatch::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
         assert!(
-            !row[4].starts_with(['=', '+', '-', '@', '\t', '\r']),
+            !row[6].starts_with(['=', '+', '-', '@', '\t', '\r']),
             "{account}: {text}"
         );
         if account.starts_with('\t') {
-            assert_eq!(row[4], "\\x09TAB=1");
+            assert_eq!(row[6], "\\x09TAB=1");
         } else {
-            assert_eq!(row[4], format!("'{account}"));
+            assert_eq!(row[6], format!("'{account}"));
         }
         // Our numbers stay numbers.
-        assert!(row[3].parse::<u8>().is_ok(), "{text}");
-        assert!(row[7].parse::<u64>().is_ok(), "{text}");
+        assert!(row[5].parse::<u8>().is_ok(), "{text}");
+        assert!(row[9].parse::<u64>().is_ok(), "{text}");
     }
 }
 

@@ -87,7 +87,7 @@ pub fn run(mut args: EvalArgs) -> Result<i32> {
         );
     }
     if let Some(path) = &args.json {
-        super::write_json_to(path, &serde_json::to_value(&card)?)?;
+        super::write_json_to(path, &super::versioned(&card)?)?;
     }
     Ok(0)
 }

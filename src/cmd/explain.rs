@@ -63,7 +63,7 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
         _ => super::write_stdout(&explanation.render())?,
     }
     if let Some(path) = &args.json {
-        super::write_json_to(path, &serde_json::to_value(&explanation)?)?;
+        super::write_json_to(path, &super::versioned(&explanation)?)?;
     }
     Ok(0)
 }

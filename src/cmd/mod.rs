@@ -12,6 +12,7 @@ pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod sweep;
+pub mod verify;
 
 use anyhow::Context;
 use std::fs::File;
@@ -268,6 +269,22 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .context("cannot write to stdout")
+}
+
+/// A command's JSON document (an object) with the
+/// [`scrapewatch::finding::SCHEMA_VERSION`] it is written in.
+pub fn versioned(doc: impl serde::Serialize) -> anyhow::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(doc)?;
+    match value.as_object_mut() {
+        Some(map) => {
+            map.insert(
+                "schema_version".into(),
+                scrapewatch::finding::SCHEMA_VERSION.into(),
+            );
+            Ok(value)
+        }
+        None => anyhow::bail!("internal error: a JSON document that is not an object"),
+    }
 }
 
 /// Writes a command's JSON document (`--json FILE`) to FILE, created

@@ -111,12 +111,15 @@ pub fn run_merge(args: MergeArgs) -> Result<i32> {
             }
         }
     }
-    out.write_findings(&merged.detection, pseudonymizer.as_ref())?;
+    let shown = out.shown(&merged.detection, pseudonymizer.as_ref());
+    out.write_findings(&shown, pseudonymizer.is_some())?;
     if !out.quiet {
         out.tell(&merged.detection);
     }
     let timing = serde_json::json!({ "seconds": started.elapsed().as_secs_f64() });
-    out.write_summary(summary, &merged.detection, timing)?;
+    // A partition reads the whole logs: no period restricts them.
+    let period = super::scan::Period::default().json(0, 0);
+    out.write_summary(summary, &merged.detection, timing, period)?;
     for e in &merged.errors {
         eprintln!("scrapewatch: {}", printable(e));
     }

@@ -48,6 +48,12 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         ),
         None => None,
     };
+    // Since schema_version 1 the rows sit under `rows`; older files were
+    // the bare array.
+    let sweep = sweep.map(|mut v| match v.get_mut("rows") {
+        Some(rows) => rows.take(),
+        None => v,
+    });
     let reads: Vec<&Path> = [args.sweep.as_deref(), args.pseudonymize.as_deref()]
         .into_iter()
         .flatten()

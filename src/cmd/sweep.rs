@@ -198,7 +198,10 @@ pub fn run(args: SweepArgs) -> Result<i32> {
         eprintln!("{} detector runs in {:.2} s", rows.len(), detect_total);
     }
     if let Some(path) = &args.json {
-        super::write_json_to(path, &serde_json::to_value(&rows)?)?;
+        super::write_json_to(
+            path,
+            &super::versioned(serde_json::json!({ "rows": rows }))?,
+        )?;
     }
     Ok(0)
 }

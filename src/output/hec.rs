@@ -7,7 +7,7 @@
 //! machine's name) and `time` from the finding.
 
 use super::{write_json, Options};
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingLine};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -21,7 +21,7 @@ struct Envelope<'a> {
     host: &'a str,
     source: &'a str,
     sourcetype: &'a str,
-    event: &'a Finding,
+    event: FindingLine<'a>,
 }
 
 /// Writes one envelope per finding per line.
@@ -32,7 +32,7 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], options: &Options) -> io
             host: &options.hec_host,
             source: &options.hec_source,
             sourcetype: SOURCETYPE,
-            event: f,
+            event: FindingLine::new(f),
         };
         write_json(&mut *out, &envelope)?;
         out.write_all(b"\n")?;

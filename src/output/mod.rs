@@ -12,7 +12,7 @@
 //! against spreadsheet formulas, and JSON escapes the same characters as
 //! `\uXXXX`, which keeps every value exact for a JSON reader.
 
-use crate::finding::{Finding, Kind, RuleId, Severity, Shared};
+use crate::finding::{Finding, FindingLine, Kind, RuleId, Severity, Shared, SCHEMA_VERSION};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -116,7 +116,7 @@ pub fn write_with(
         OutputFormat::Table => table(out, findings, options.style),
         OutputFormat::Json => {
             for f in findings {
-                write_json(&mut *out, f)?;
+                write_json(&mut *out, &FindingLine::new(f))?;
                 out.write_all(b"\n")?;
             }
             Ok(())
@@ -474,17 +474,21 @@ fn csv_text(s: &str) -> String {
     }
 }
 
-/// Writes the CSV: text cells through [`csv_text`], the numeric cells
+/// Writes the CSV: every row leads with the [`SCHEMA_VERSION`] (rows are
+/// cut, concatenated and imported without their header, so the version
+/// travels with each), text cells through [`csv_text`], the numeric cells
 /// (score, events, observed, threshold) and the boolean as they are, since
 /// they are ours and not log content, and a negative number must stay a
 /// number.
 fn csv(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     writeln!(
         out,
-        "rule,family,severity,score,identity,start,end,events,observed,threshold,suppressed,message,samples"
+        "schema_version,id,rule,family,severity,score,identity,start,end,events,observed,threshold,suppressed,message,samples"
     )?;
     for f in findings {
         let cells = [
+            SCHEMA_VERSION.to_string(),
+            csv_text(&f.id),
             csv_text(f.rule.name()),
             csv_text(f.family.name()),
             csv_text(f.severity.name()),
@@ -610,8 +614,9 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.lines().count(), 2);
         let cells = crate::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
-        assert_eq!(cells.len(), 13);
-        assert_eq!(cells[11], f.message.render());
+        assert_eq!(cells.len(), 15);
+        assert_eq!(cells[0], SCHEMA_VERSION.to_string());
+        assert_eq!(cells[13], f.message.render());
     }
 
     #[test]
@@ -671,10 +676,10 @@ mod tests {
         write(&mut out, &[f], OutputFormat::Csv, Style::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
         let cells = crate::format::csv::split_owned(text.lines().nth(1).unwrap()).unwrap();
-        assert_eq!(cells[4], "'=cmd");
-        assert_eq!(cells[8], "-1.5");
-        assert_eq!(cells[11], "'-1 records");
-        assert_eq!(cells[12], "'@x:1");
+        assert_eq!(cells[6], "'=cmd");
+        assert_eq!(cells[10], "-1.5");
+        assert_eq!(cells[13], "'-1 records");
+        assert_eq!(cells[14], "'@x:1");
     }
 
     #[test]
