@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
-use crate::format::{trim, Field, Parser, Raw, Text};
+use crate::format::{trim, Field, Parser, Raw, Text, Wrapper};
 use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
 use crate::time::Millis;
 use hashbrown::HashMap;
@@ -173,6 +173,8 @@ struct Scratch {
     session: Vec<u8>,
     identity: Vec<u8>,
     other: Vec<u8>,
+    /// A Docker json-file payload, when its `log` value holds escapes.
+    payload: Vec<u8>,
 }
 
 /// The events of one chunk with its local tables and tally.
@@ -221,17 +223,43 @@ impl Batch {
 
     /// Parses whole lines (the last may lack its newline) into events.
     pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        self.add_lines_as(bytes, parser, rules, file, parser.comments());
+    }
+
+    /// Counts the lines before a CSV header: blank, over-long, or comments
+    /// (a `#` line there is a comment whatever the format).
+    pub fn add_head(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        self.add_lines_as(bytes, parser, rules, file, true);
+    }
+
+    fn add_lines_as(
+        &mut self,
+        bytes: &[u8],
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
         let mut rest = bytes;
         while !rest.is_empty() {
             let (line, next, has_nul) = first_line(rest);
             rest = next;
-            self.add_line(line, has_nul, parser, rules, file);
+            self.add_line(line, has_nul, parser, rules, file, comments);
         }
     }
 
-    /// `has_nul`: the line holds a NUL byte.
+    /// `has_nul`: the line holds a NUL byte; `comments`: a `#` line is a
+    /// comment.
     #[inline]
-    fn add_line(&mut self, line: &[u8], has_nul: bool, parser: &Parser, rules: &Rules, file: u16) {
+    fn add_line(
+        &mut self,
+        line: &[u8],
+        has_nul: bool,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
         self.counts.lines += 1;
         // The regression guard's self-test: extra work per byte, so a
         // slowed build can be shown to fail the guard.
@@ -248,10 +276,69 @@ impl Batch {
         if has_nul {
             return self.reject(line, Reason::NulByte, file);
         }
+        if comments && crate::format::is_comment(line) {
+            self.counts.comments += 1;
+            return;
+        }
+        match parser.wrapper() {
+            Wrapper::None => self.add_payload(line, line, None, parser, rules, file, comments),
+            Wrapper::Cri => match crate::format::wrap::cri(line) {
+                Some(c) if c.partial => self.reject(line, Reason::PartialLine, file),
+                Some(c) => self.add_payload(
+                    line,
+                    c.payload,
+                    Some(Text::plain(c.time)),
+                    parser,
+                    rules,
+                    file,
+                    comments,
+                ),
+                None => self.reject(line, Reason::NotWrapped, file),
+            },
+            Wrapper::Docker => match parser.docker().split(line) {
+                Some(d) => {
+                    // Taken out while the payload borrows it, so the event
+                    // can be built; put back to keep its capacity.
+                    let mut buf = std::mem::take(&mut self.scratch.payload);
+                    let payload = crate::format::wrap::docker_payload(d.log, &mut buf);
+                    self.add_payload(line, payload, d.time, parser, rules, file, comments);
+                    self.scratch.payload = buf;
+                }
+                None => self.reject(line, Reason::NotWrapped, file),
+            },
+        }
+    }
+
+    /// Parses `payload`, the content of `line` (itself, or what its
+    /// container wrapper holds); `time` is the wrapper's, used when the
+    /// payload has none.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn add_payload(
+        &mut self,
+        line: &[u8],
+        payload: &[u8],
+        time: Option<Text>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
+        if trim(payload).is_empty() {
+            self.counts.blank += 1;
+            return;
+        }
+        if comments && crate::format::is_comment(payload) {
+            self.counts.comments += 1;
+            return;
+        }
         let mut raw = Raw::default();
-        let result = parser
-            .parse(line, &mut raw)
-            .and_then(|()| self.build(line, &raw, rules, file));
+        let result = parser.parse(payload, &mut raw).and_then(|()| {
+            if let (None, Some(t)) = (raw.get(Field::Ts), time) {
+                raw.set(Field::Ts, t);
+            }
+            self.build(line, &raw, rules, file)
+        });
         match result {
             Ok(event) => {
                 self.counts.events += 1;
@@ -276,7 +363,7 @@ impl Batch {
     }
 
     /// Counts the lines before the data that are not events: blank lines
-    /// and the header.
+    /// and the header (comments before it are counted by [`Batch::add_head`]).
     pub fn add_prelude(&mut self, blank: u64, headers: u64) {
         self.counts.lines += blank + headers;
         self.counts.blank += blank;

@@ -9,7 +9,9 @@ use crate::batch::{Batch, Rules};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Record, Tables};
-use crate::format::{trim, Format, Parser};
+use crate::format::{
+    is_comment, sniff, trim, Format, Kind, Parser, Wrapper, SNIFF_BYTES, SNIFF_LINES,
+};
 use crate::input::{Change, Extent, Input, Source};
 use crate::summary::{FileSummary, Summary};
 use crate::tally::{Counts, Example, Examples, Note};
@@ -272,61 +274,112 @@ fn read_file(
     }
 }
 
-/// Where a file's data starts: the first non-blank line within the line
-/// limit decides the format (and is the header of a CSV file). Lines before
-/// it (blank or over-long) are counted by the first batch like any others.
+/// Where a file's data starts, and what it holds: the first data line
+/// (not blank, not a comment, within the line limit) is the header of a
+/// CSV file, and it and the data lines after it, up to [`SNIFF_LINES`]
+/// within [`SNIFF_BYTES`] of its end, decide the format. Lines before it
+/// are counted by the first batch like any others.
 struct Prelude<'a> {
     /// Length of the byte-order mark, if any.
     bom: usize,
-    /// Offset of the first line.
+    /// Offset of the first data line.
     start: usize,
-    /// Offset just past the first line's line end.
+    /// Offset just past the first data line's line end.
     end: usize,
-    /// The first line, without its line end; `None` when there is none.
+    /// The first data line, without its line end; `None` when there is
+    /// none.
     first: Option<&'a [u8]>,
+    /// The data lines that decide the format, the first among them.
+    sample: Vec<&'a [u8]>,
 }
 
-/// Finds the first non-blank line within `max_line` bytes (complete lines
-/// only unless `at_end`). `None` when more bytes are needed.
-fn prelude(bytes: &[u8], at_end: bool, max_line: usize) -> Option<Prelude<'_>> {
+/// Why [`prelude`] needs more bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Pending {
+    /// No data line is complete yet.
+    First,
+    /// The first data line is complete, the sniffing window not yet.
+    Window,
+}
+
+/// The next line of `bytes` from `pos` (complete lines only unless
+/// `at_end`): the line without its line ends, and the offset after it.
+fn line_at(bytes: &[u8], pos: usize, at_end: bool) -> Option<(&[u8], usize)> {
+    let rest = &bytes[pos..];
+    let (line, next) = match memchr::memchr(b'\n', rest) {
+        Some(n) => (&rest[..n], pos + n + 1),
+        None if at_end && !rest.is_empty() => (rest, bytes.len()),
+        None => return None,
+    };
+    Some((line.strip_suffix(b"\r").unwrap_or(line), next))
+}
+
+/// Whether a line is data for the sniffer: not blank, not a comment,
+/// within the limit, no NUL.
+fn is_data(line: &[u8], max_line: usize) -> bool {
+    !(trim(line).is_empty()
+        || line.len() > max_line
+        || is_comment(line)
+        || memchr::memchr(0, line).is_some())
+}
+
+/// Finds the first data line and the sniffing sample (complete lines only
+/// unless `at_end`).
+fn prelude(
+    bytes: &[u8],
+    at_end: bool,
+    max_line: usize,
+) -> std::result::Result<Prelude<'_>, Pending> {
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
     let mut pos = bom;
-    loop {
-        let rest = &bytes[pos..];
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(n) => (&rest[..n], pos + n + 1),
-            None if at_end && !rest.is_empty() => (rest, bytes.len()),
+    let (start, end, first) = loop {
+        match line_at(bytes, pos, at_end) {
+            Some((line, next)) if is_data(line, max_line) => break (pos, next, line),
+            Some((_, next)) => pos = next,
             None if at_end => {
-                return Some(Prelude {
+                return Ok(Prelude {
                     bom,
                     start: bytes.len(),
                     end: bytes.len(),
                     first: None,
+                    sample: Vec::new(),
                 })
             }
-            None => return None,
-        };
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if trim(line).is_empty() || line.len() > max_line {
-            pos = next;
-            continue;
+            None => return Err(Pending::First),
         }
-        return Some(Prelude {
-            bom,
-            start: pos,
-            end: next,
-            first: Some(line),
-        });
+    };
+    let mut sample = vec![first];
+    let limit = end + SNIFF_BYTES;
+    let mut pos = end;
+    while sample.len() < SNIFF_LINES {
+        match line_at(bytes, pos, at_end) {
+            Some((_, next)) if next > limit => break,
+            Some((line, next)) => {
+                if is_data(line, max_line) {
+                    sample.push(line);
+                }
+                pos = next;
+            }
+            None if at_end || bytes.len() >= limit => break,
+            None => return Err(Pending::Window),
+        }
     }
+    Ok(Prelude {
+        bom,
+        start,
+        end,
+        first: Some(first),
+        sample,
+    })
 }
 
-/// Decides the format and builds the parser from the first line. A file
-/// with no usable line gets the NDJSON parser, which none of its lines
-/// (blank or over-long) will reach, and no format.
+/// Decides the format and wrapper, and builds the parser, from the
+/// prelude. A file with no data line gets the NDJSON parser, which none of
+/// its lines (blank, comments or over-long) will reach, and no format.
 fn start(
     pre: &Prelude,
     bytes: &[u8],
@@ -340,12 +393,13 @@ fn start(
         return Ok((None, parser));
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
-    let format = forced.or_else(|| Format::detect(first)).ok_or_else(|| {
+    let Kind { format, wrapper } = sniff(&pre.sample, forced).ok_or_else(|| {
         Error::new(
             ErrorKind::Data,
             format!(
-                "{}:{line_no}: cannot tell the format from this line (use --format ndjson|csv|clf): {}",
+                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format ndjson|csv|clf): {}",
                 input.name(),
+                pre.sample.len() - 1,
                 crate::tally::excerpt(first)
             ),
         )
@@ -353,7 +407,13 @@ fn start(
     let header = format.has_header().then_some(first);
     let parser = Parser::new(format, config, header)
         .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
-    Ok((Some(format), parser))
+    // A CSV header is a bare line: CSV is never read inside a wrapper.
+    let wrapper = if format.has_header() {
+        Wrapper::None
+    } else {
+        wrapper
+    };
+    Ok((Some(format), parser.wrapped(wrapper)))
 }
 
 fn read_mapped(
@@ -367,7 +427,9 @@ fn read_mapped(
 ) -> FileRead {
     let bytes = map.bytes();
     let mut read = FileRead::new();
-    let pre = prelude(bytes, true, rules.max_line()).expect("complete at end");
+    let Ok(pre) = prelude(bytes, true, rules.max_line()) else {
+        unreachable!("a prelude at the end is complete")
+    };
     let (format, parser) = match start(&pre, bytes, input, config, forced) {
         Ok(fp) => fp,
         Err(e) => {
@@ -379,7 +441,7 @@ fn read_mapped(
     read.bytes = bytes.len() as u64;
     let body = if format.is_some_and(Format::has_header) {
         let mut head = Batch::new();
-        head.add_lines(&bytes[pre.bom..pre.start], &parser, rules, index);
+        head.add_head(&bytes[pre.bom..pre.start], &parser, rules, index);
         head.add_prelude(0, 1);
         read.batches.push(head);
         &bytes[pre.end..]
@@ -532,11 +594,11 @@ fn read_stream(
         }
         if parser.is_none() {
             match prelude(&buf, at_end, rules.max_line()) {
-                Some(pre) => match start(&pre, &buf, input, config, forced) {
+                Ok(pre) => match start(&pre, &buf, input, config, forced) {
                     Ok((format, p)) => {
                         read.format = format;
                         if format.is_some_and(Format::has_header) {
-                            batch.add_lines(&buf[..pre.start], &p, rules, index);
+                            batch.add_head(&buf[..pre.start], &p, rules, index);
                             batch.add_prelude(0, 1);
                             buf.drain(..pre.end);
                         }
@@ -548,12 +610,23 @@ fn read_stream(
                         return read;
                     }
                 },
-                None if buf.len() > give_up => {
-                    // The first non-blank line is over the limit and not yet
-                    // complete: count the blank lines before it, reject it,
-                    // and look for the first line again after it.
-                    let blank = leading_blank_lines(&mut buf);
-                    batch.add_prelude(blank, 0);
+                Err(Pending::First) if buf.len() > give_up => {
+                    // The first data line is over the limit and not yet
+                    // complete: count the lines before it (blank, comments,
+                    // over-long or NUL lines, as a mapped file's first
+                    // batch does), reject it, and look for the first line
+                    // again after it.
+                    let complete = memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1);
+                    if complete > 0 {
+                        match Parser::new(Format::Ndjson, config, None) {
+                            Ok(p) => batch.add_head(&buf[..complete], &p, rules, index),
+                            Err(e) => {
+                                read.error = Some(Error::new(ErrorKind::Data, e));
+                                return read;
+                            }
+                        }
+                        buf.drain(..complete);
+                    }
                     if buf.len() > give_up {
                         batch.reject_unread(&buf[..give_up], index);
                         buf.clear();
@@ -562,7 +635,7 @@ fn read_stream(
                     searched = 0;
                     continue;
                 }
-                None => continue,
+                Err(_) => continue,
             }
         }
         let Some(p) = &parser else { continue };
@@ -622,21 +695,6 @@ fn fill(
         }
     }
     Ok(())
-}
-
-/// Removes the complete blank lines at the front of `buf`, counting them.
-fn leading_blank_lines(buf: &mut Vec<u8>) -> u64 {
-    let mut pos = 0;
-    let mut blank = 0;
-    while let Some(n) = memchr::memchr(b'\n', &buf[pos..]) {
-        if !trim(&buf[pos..pos + n]).is_empty() {
-            break;
-        }
-        blank += 1;
-        pos += n + 1;
-    }
-    buf.drain(..pos);
-    blank
 }
 
 /// Sorts events into timelines, in place and in parallel. The order
@@ -853,12 +911,17 @@ mod tests {
     #[test]
     fn prelude_skips_bom_blanks_and_long_lines() {
         let text = b"\xEF\xBB\xBF\n  \r\nxxxxxxxxxxx\nts,account\r\n1,a\n";
-        let p = prelude(text, false, 10).unwrap();
+        let p = prelude(text, true, 10).unwrap();
         assert_eq!(p.bom, 3);
         assert_eq!(p.first, Some(&b"ts,account"[..]));
         assert_eq!(&text[p.end..], b"1,a\n");
-        assert!(prelude(b"\n\nts", false, 9).is_none());
+        assert_eq!(p.sample, [&b"ts,account"[..], b"1,a"]);
+        assert_eq!(prelude(b"\n\nts", false, 9).err(), Some(Pending::First));
+        // The window is not complete until SNIFF_BYTES after the first line.
+        assert_eq!(prelude(text, false, 10).err(), Some(Pending::Window));
         let p = prelude(b"\n\n", true, 9).unwrap();
         assert_eq!(p.first, None);
+        let p = prelude(b"# comment, with a comma\n#Fields: a b\n{}\n", true, 99).unwrap();
+        assert_eq!(p.first, Some(&b"{}"[..]));
     }
 }
