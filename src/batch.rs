@@ -387,7 +387,7 @@ impl Batch {
             return Err(Reason::TimeOutOfRange);
         }
 
-        let ip = decode(raw.get(Field::Ip), &mut scratch.ip);
+        let ip = decode(raw.get(Field::Ip), &mut scratch.ip).map(strip_port);
         let agent = decode(raw.get(Field::UserAgent), &mut scratch.agent);
         let session = decode(raw.get(Field::Session), &mut scratch.session);
         let account = decode(raw.get(Field::Account), &mut scratch.account);
@@ -488,6 +488,33 @@ fn keep_example<K: Kind>(
             excerpt: excerpt(line),
         });
     }
+}
+
+/// The address of an `ip:port` or `[ipv6]:port` client (as load balancers
+/// and some servers log it), so `ip/24` and the client tables group by
+/// address. Anything else (a bare IPv4 or IPv6 address, a host name) is
+/// kept as it is.
+#[inline]
+fn strip_port(ip: &[u8]) -> &[u8] {
+    if let Some(inner) = ip.strip_prefix(b"[") {
+        // `[2001:db8::1]:443` or `[2001:db8::1]`.
+        return match memchr::memchr(b']', inner) {
+            Some(close) if inner[close + 1..].is_empty() || port(&inner[close + 1..]) => {
+                &inner[..close]
+            }
+            _ => ip,
+        };
+    }
+    match memchr::memchr(b':', ip) {
+        // One colon: an IPv6 address has at least two.
+        Some(c) if memchr::memchr(b':', &ip[c + 1..]).is_none() && port(&ip[c..]) => &ip[..c],
+        _ => ip,
+    }
+}
+
+/// Whether `s` is `:` and 1 to 5 digits.
+fn port(s: &[u8]) -> bool {
+    s.len() > 1 && s.len() <= 6 && s[0] == b':' && s[1..].iter().all(u8::is_ascii_digit)
 }
 
 fn saturate(n: u64) -> u32 {
@@ -745,6 +772,39 @@ mod tests {
         );
         assert!(IdentitySpec::parse("ip/0").is_err());
         assert!(IdentitySpec::parse("mac").is_err());
+    }
+
+    #[test]
+    fn ports_are_stripped_from_client_addresses() {
+        for (given, address) in [
+            ("10.0.0.13:40000", "10.0.0.13"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("::1", "::1"),
+            ("10.0.0.13", "10.0.0.13"),
+            ("host.example:8080", "host.example"),
+            ("10.0.0.13:http", "10.0.0.13:http"),
+            ("10.0.0.13:", "10.0.0.13:"),
+            ("[2001:db8::1", "[2001:db8::1"),
+            ("[::1]x", "[::1]x"),
+        ] {
+            assert_eq!(strip_port(given.as_bytes()), address.as_bytes(), "{given}");
+        }
+        // So one /24 groups clients logged with their ports.
+        let mut config = Config::default();
+        config.identity.key = "ip/24".into();
+        let b = batch_of(
+            &config,
+            "{\"ts\":1,\"ip\":\"10.0.0.13:40000\"}\n{\"ts\":2,\"ip\":\"10.0.0.14:40001\"}\n{\"ts\":3,\"ip\":\"[2001:db8::1]:443\"}",
+        );
+        let ids: Vec<String> = b
+            .events
+            .iter()
+            .map(|e| b.tables.identities.text(e.identity).into_owned())
+            .collect();
+        assert_eq!(ids, ["10.0.0.0/24", "10.0.0.0/24", "2001:db8::/64"]);
+        assert_eq!(b.tables.client_parts(b.events[0].client).0, b"10.0.0.13");
     }
 
     #[test]
