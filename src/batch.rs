@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
-use crate::format::{trim, Field, Parser, Raw, Text, Wrapper};
+use crate::format::{trim, Escape, Field, Parser, Raw, Text, Wrapper};
 use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
 use crate::time::Millis;
 use hashbrown::HashMap;
@@ -175,6 +175,8 @@ struct Scratch {
     other: Vec<u8>,
     /// A Docker json-file payload, when its `log` value holds escapes.
     payload: Vec<u8>,
+    /// An unescaped URL field.
+    url: Vec<u8>,
 }
 
 /// The events of one chunk with its local tables and tally.
@@ -333,12 +335,31 @@ impl Batch {
             return;
         }
         let mut raw = Raw::default();
-        let result = parser.parse(payload, &mut raw).and_then(|()| {
+        let parsed = parser.parse(payload, &mut raw);
+        // An escaped URL (`\/` in JSON) is unescaped into the batch's
+        // buffer, taken out while the line's fields borrow it.
+        let mut url_buf = Vec::new();
+        if parsed.is_ok() && raw.get(Field::Record).is_none() && raw.get(Field::Action).is_none() {
+            if let Some(url) = raw.get(Field::Url) {
+                if url.escape == Escape::None {
+                    parser.derive_url(url.bytes, &mut raw);
+                } else {
+                    url_buf = std::mem::take(&mut self.scratch.url);
+                    url_buf.clear();
+                    url_buf.extend_from_slice(url.decode(&mut self.scratch.other));
+                    parser.derive_url(&url_buf, &mut raw);
+                }
+            }
+        }
+        let result = parsed.and_then(|()| {
             if let (None, Some(t)) = (raw.get(Field::Ts), time) {
                 raw.set(Field::Ts, t);
             }
             self.build(line, &raw, rules, file)
         });
+        if url_buf.capacity() > 0 {
+            self.scratch.url = url_buf;
+        }
         match result {
             Ok(event) => {
                 self.counts.events += 1;

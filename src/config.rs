@@ -218,7 +218,8 @@ rule_config!(
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first non-blank line), `ndjson`, `csv` or `clf`.
+    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`
+    /// or `w3c`.
     pub format: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
@@ -271,6 +272,10 @@ pub struct Fields {
     pub status: String,
     pub session: String,
     pub user_agent: String,
+    /// A request URL: record, action, system and page come from it (by
+    /// the `input.clf` URL rules) when a line gives neither record nor
+    /// action.
+    pub url: String,
 }
 
 impl Default for Fields {
@@ -288,13 +293,14 @@ impl Default for Fields {
             status: "status".into(),
             session: "session".into(),
             user_agent: "user_agent".into(),
+            url: "url".into(),
         }
     }
 }
 
 impl Fields {
     /// (field, configured name) in [`crate::format::Field`] order.
-    pub fn names(&self) -> [&str; 12] {
+    pub fn names(&self) -> [&str; 13] {
         [
             &self.ts,
             &self.account,
@@ -308,6 +314,7 @@ impl Fields {
             &self.status,
             &self.session,
             &self.user_agent,
+            &self.url,
         ]
     }
 }
@@ -414,9 +421,9 @@ impl Config {
         let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
         check_keys(&table, &defaults, "", "", "config")?;
         let input = &self.input;
-        if !["auto", "ndjson", "csv", "clf"].contains(&input.format.as_str()) {
+        if !["auto", "ndjson", "csv", "clf", "w3c"].contains(&input.format.as_str()) {
             return Err(Error::config(format!(
-                "input.format: `{}` is not one of auto, ndjson, csv, clf",
+                "input.format: `{}` is not one of auto, ndjson, csv, clf, w3c",
                 input.format
             )));
         }
@@ -703,7 +710,7 @@ impl std::fmt::Display for Range {
 const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// `input.fields` keys, in [`Fields::names`] order.
-const FIELD_KEYS: [&str; 12] = [
+const FIELD_KEYS: [&str; 13] = [
     "ts",
     "account",
     "ip",
@@ -716,6 +723,7 @@ const FIELD_KEYS: [&str; 12] = [
     "status",
     "session",
     "user_agent",
+    "url",
 ];
 
 /// Every numeric setting's allowed values (`[overrides.ROLE.RULE]` keys

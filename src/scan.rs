@@ -9,6 +9,7 @@ use crate::batch::{Batch, Rules};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Record, Tables};
+use crate::format::w3c;
 use crate::format::{
     is_comment, sniff, trim, Format, Kind, Parser, Wrapper, SNIFF_BYTES, SNIFF_LINES,
 };
@@ -291,6 +292,8 @@ struct Prelude<'a> {
     first: Option<&'a [u8]>,
     /// The data lines that decide the format, the first among them.
     sample: Vec<&'a [u8]>,
+    /// The last W3C `#Fields:` directive before the first data line.
+    fields: Option<&'a [u8]>,
 }
 
 /// Why [`prelude`] needs more bytes.
@@ -336,10 +339,16 @@ fn prelude(
         0
     };
     let mut pos = bom;
+    let mut fields = None;
     let (start, end, first) = loop {
         match line_at(bytes, pos, at_end) {
             Some((line, next)) if is_data(line, max_line) => break (pos, next, line),
-            Some((_, next)) => pos = next,
+            Some((line, next)) => {
+                if w3c::is_fields(line) {
+                    fields = Some(line);
+                }
+                pos = next
+            }
             None if at_end => {
                 return Ok(Prelude {
                     bom,
@@ -347,6 +356,7 @@ fn prelude(
                     end: bytes.len(),
                     first: None,
                     sample: Vec::new(),
+                    fields,
                 })
             }
             None => return Err(Pending::First),
@@ -374,6 +384,7 @@ fn prelude(
         end,
         first: Some(first),
         sample,
+        fields,
     })
 }
 
@@ -393,11 +404,22 @@ fn start(
         return Ok((None, parser));
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
+    // A `#Fields:` directive says W3C, whatever its lines look like.
+    if forced.is_none() && pre.fields.is_some() || forced == Some(Format::W3c) {
+        let parser = Parser::new(Format::W3c, config, None)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
+        let tabs = memchr::memchr(b'\t', first).is_some();
+        let parser = match pre.fields.and_then(|d| parser.with_fields(d, tabs)) {
+            Some(p) => p,
+            None => parser,
+        };
+        return Ok((Some(Format::W3c), parser));
+    }
     let Kind { format, wrapper } = sniff(&pre.sample, forced).ok_or_else(|| {
         Error::new(
             ErrorKind::Data,
             format!(
-                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format ndjson|csv|clf): {}",
+                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format ndjson|csv|clf|w3c): {}",
                 input.name(),
                 pre.sample.len() - 1,
                 crate::tally::excerpt(first)
@@ -451,13 +473,27 @@ fn read_mapped(
     // The bytes after the last line end wait for the file's change: in a
     // file that grew, they are a line still being written.
     let (body, tail) = body.split_at(memchr::memrchr(b'\n', body).map_or(0, |n| n + 1));
-    let chunks = split(body, chunk_size(options, body.len()));
+    // A W3C file is cut at each `#Fields:` directive, and each part gets
+    // the parser of its directive; its chunks are still parsed in
+    // parallel.
+    let (parsers, segments) = w3c_segments(body, parser);
+    let target = chunk_size(options, body.len());
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = segments
+        .iter()
+        .enumerate()
+        .flat_map(|(i, seg)| {
+            split(&body[seg.clone()], target)
+                .into_iter()
+                .map(move |r| (i, seg.start + r.start..seg.start + r.end))
+        })
+        .collect();
     let offset = body.as_ptr() as usize - bytes.as_ptr() as usize;
+    let parser = parsers.last().expect("at least one parser");
     let batches: Vec<Batch> = chunks
         .into_par_iter()
-        .map(|range| {
+        .map(|(i, range)| {
             let mut b = Batch::new();
-            b.add_lines(&body[range.clone()], &parser, rules, index);
+            b.add_lines(&body[range.clone()], &parsers[i], rules, index);
             map.release(offset + range.start..offset + range.end);
             // Growth slack would otherwise stay until the merge: memory is
             // budgeted at the event size, not twice it.
@@ -475,13 +511,68 @@ fn read_mapped(
         }
         _ if !tail.is_empty() => {
             let mut b = Batch::new();
-            b.add_lines(tail, &parser, rules, index);
+            b.add_lines(tail, parser, rules, index);
             read.batches.push(b);
         }
         _ => {}
     }
     read.error = change.error(&input.name(), bytes.len() as u64, bytes.len() as u64);
     read
+}
+
+/// The parts of a body, each with its parser: for W3C, cut before each
+/// `#Fields:` directive (the directive line is the first of its part);
+/// for other formats, the whole body with `parser`.
+fn w3c_segments(body: &[u8], parser: Parser) -> (Vec<Parser>, Vec<std::ops::Range<usize>>) {
+    if parser.format() != Format::W3c {
+        let whole = std::iter::once(0..body.len()).collect();
+        return (vec![parser], whole);
+    }
+    let tabs = parser.tabs();
+    let mut parsers = vec![parser];
+    let mut ranges: Vec<std::ops::Range<usize>> = std::iter::once(0..0).collect();
+    for at in w3c::directives(body) {
+        let end = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |n| at + n);
+        let line = &body[at..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(next) = parsers[0].with_fields(line, tabs) {
+            if let Some(last) = ranges.last_mut() {
+                last.end = at;
+            }
+            parsers.push(next);
+            ranges.push(at..at);
+        }
+    }
+    if let Some(last) = ranges.last_mut() {
+        last.end = body.len();
+    }
+    (parsers, ranges)
+}
+
+/// Adds streamed W3C lines to `batch`, switching `parser` at each
+/// `#Fields:` directive; other formats' lines are added as they are.
+fn add_stream_lines(
+    batch: &mut Batch,
+    bytes: &[u8],
+    parser: &mut Parser,
+    rules: &Rules,
+    file: u16,
+) {
+    if parser.format() != Format::W3c {
+        return batch.add_lines(bytes, parser, rules, file);
+    }
+    let tabs = parser.tabs();
+    let mut from = 0;
+    for at in w3c::directives(bytes) {
+        batch.add_lines(&bytes[from..at], parser, rules, file);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+        let line = &bytes[at..end];
+        if let Some(next) = parser.with_fields(line.strip_suffix(b"\r").unwrap_or(line), tabs) {
+            *parser = next;
+        }
+        from = at;
+    }
+    batch.add_lines(&bytes[from..], parser, rules, file);
 }
 
 /// The chunk size: as asked, or about eight chunks per thread between 1
@@ -638,7 +729,7 @@ fn read_stream(
                 Err(_) => continue,
             }
         }
-        let Some(p) = &parser else { continue };
+        let Some(p) = &mut parser else { continue };
         let complete = if at_end {
             buf.len()
         } else {
@@ -654,7 +745,7 @@ fn read_stream(
             }
             continue;
         }
-        batch.add_lines(&buf[..complete], p, rules, index);
+        add_stream_lines(&mut batch, &buf[..complete], p, rules, index);
         buf.drain(..complete);
         searched = 0;
         if batch.events.len() >= 1 << 16 {

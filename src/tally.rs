@@ -44,11 +44,15 @@ pub enum Reason {
     /// A line without the container runtime wrapper the file was found to
     /// have.
     NotWrapped,
+    /// A W3C line before any `#Fields:` directive.
+    W3cNoFields,
+    /// A W3C line with more or fewer columns than its `#Fields:`.
+    W3cColumns,
 }
 
 impl Reason {
     /// Number of reasons.
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 16;
     /// All reasons, in order.
     pub const ALL: [Reason; Reason::COUNT] = [
         Reason::InvalidJson,
@@ -65,6 +69,8 @@ impl Reason {
         Reason::TimeOutOfRange,
         Reason::PartialLine,
         Reason::NotWrapped,
+        Reason::W3cNoFields,
+        Reason::W3cColumns,
     ];
 
     /// The reason as people read it.
@@ -84,6 +90,8 @@ impl Reason {
             Reason::TimeOutOfRange => "time out of range (input.time_range)",
             Reason::PartialLine => "partial container line (CRI tag P), not joined",
             Reason::NotWrapped => "no container runtime wrapper",
+            Reason::W3cNoFields => "W3C line before any #Fields directive",
+            Reason::W3cColumns => "W3C column count differs from #Fields",
         }
     }
 
@@ -104,6 +112,8 @@ impl Reason {
             Reason::TimeOutOfRange => "time-out-of-range",
             Reason::PartialLine => "partial-line",
             Reason::NotWrapped => "not-wrapped",
+            Reason::W3cNoFields => "w3c-no-fields",
+            Reason::W3cColumns => "w3c-columns",
         }
     }
 }

@@ -138,3 +138,97 @@ fn docker_json_file_lines_are_unwrapped() {
         ]
     );
 }
+
+#[test]
+fn a_url_field_gives_record_action_and_page_by_the_clf_rules() {
+    // Before, a `url` field was ignored: every line was an `other` with no
+    // record, and clients kept their ports.
+    let s = fixture("ndjson/url.ndjson");
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(account(&s), ((8, 6, 1, 0, 1), vec![]));
+    assert_eq!(
+        events(&s),
+        [
+            "1 alice 10.0.0.13 read 101",
+            "2 alice 2001:db8::1 search ",
+            "3 alice  other ",
+            // The line's own action and record win over its URL.
+            "4 alice  export 9",
+            "7 björk  read abc",
+            "8 carol  export 105",
+        ]
+    );
+    let pages: Vec<u16> = {
+        let mut e: Vec<_> = s.events.iter().collect();
+        e.sort_by_key(|e| e.line);
+        e.iter().map(|e| e.page).collect()
+    };
+    assert_eq!(pages, [1, 3, 0, 0, 0, 0]);
+
+    let s = fixture("csv/url.csv");
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(account(&s), ((4, 3, 0, 1, 0), vec![]));
+    assert_eq!(
+        events(&s),
+        [
+            "2 alice 10.0.0.13 read 101",
+            "3 alice 10.0.0.14 search ",
+            "4 alice 10.0.0.14 other ",
+        ]
+    );
+}
+
+#[test]
+fn w3c_iis_follows_its_fields_directives() {
+    // Before, the `#Software` directive was taken for a CSV header and the
+    // file was lost.
+    let s = fixture("w3c/iis.log");
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(
+        account(&s),
+        ((15, 5, 1, 0, 8), vec![(Reason::W3cColumns, 1)])
+    );
+    assert_eq!(
+        events(&s),
+        [
+            "5 CORP\\alice 203.0.113.7 read 101",
+            "6 2001:db8::7 2001:db8::7 search ",
+            "8 203.0.113.8 203.0.113.8 other ",
+            // A later #Fields directive changes the columns from there on.
+            "14 björk 203.0.113.9 update 104",
+            "15 björk 203.0.113.9 export ",
+        ]
+    );
+    let mut by_line: Vec<_> = s.events.iter().collect();
+    by_line.sort_by_key(|e| e.line);
+    let (_, agent, _) = s.tables.client_parts(by_line[0].client);
+    assert_eq!(agent, b"Mozilla/5.0 (Windows NT 10.0; Win64; x64)");
+    assert_eq!(
+        scrapewatch::time::format(by_line[0].time),
+        "2025-06-02T18:00:00Z"
+    );
+    assert_eq!(by_line[1].page, 2);
+    assert_eq!((by_line[4].bytes, by_line[4].status), (52011, 200));
+}
+
+#[test]
+fn w3c_cloudfront_is_tab_separated() {
+    let s = fixture("w3c/cloudfront.log");
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(account(&s), ((5, 3, 0, 0, 2), vec![]));
+    assert_eq!(
+        events(&s),
+        [
+            "3 203.0.113.7 203.0.113.7 read 101",
+            "4 2001:db8::7 2001:db8::7 read ",
+            "5 203.0.113.7 203.0.113.7 other ",
+        ]
+    );
+    let mut by_line: Vec<_> = s.events.iter().collect();
+    by_line.sort_by_key(|e| e.line);
+    assert_eq!(
+        scrapewatch::time::format(by_line[1].time),
+        "2025-06-02T18:00:01Z"
+    );
+    assert_eq!(by_line[1].page, 4);
+}

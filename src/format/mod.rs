@@ -6,6 +6,8 @@
 pub mod clf;
 pub mod csv;
 pub mod ndjson;
+pub mod url;
+pub mod w3c;
 pub mod wrap;
 
 pub use wrap::Wrapper;
@@ -23,6 +25,8 @@ pub enum Format {
     Csv,
     /// Apache/nginx common or combined log format.
     Clf,
+    /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
+    W3c,
 }
 
 impl Format {
@@ -32,6 +36,7 @@ impl Format {
             "ndjson" | "json" => Some(Format::Ndjson),
             "csv" | "tsv" => Some(Format::Csv),
             "clf" => Some(Format::Clf),
+            "w3c" => Some(Format::W3c),
             _ => None,
         }
     }
@@ -42,6 +47,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Csv => "csv",
             Format::Clf => "clf",
+            Format::W3c => "w3c",
         }
     }
 
@@ -154,7 +160,7 @@ fn majority<T: PartialEq + Copy>(items: impl Iterator<Item = T>) -> Option<T> {
     tally.into_iter().find(|(_, n)| *n == best).map(|(t, _)| t)
 }
 
-/// The event fields a line can carry, in the order of `Fields::names`.
+/// The fields a line can carry, in the order of `Fields::names`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum Field {
@@ -170,11 +176,15 @@ pub enum Field {
     Status,
     Session,
     UserAgent,
+    /// A request URL (path and query, or absolute): record, action,
+    /// system and page are derived from it when the line gives neither
+    /// record nor action ([`url`]).
+    Url,
 }
 
 impl Field {
     /// All fields, in configuration order.
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Ts,
         Field::Account,
         Field::Ip,
@@ -187,6 +197,7 @@ impl Field {
         Field::Status,
         Field::Session,
         Field::UserAgent,
+        Field::Url,
     ];
 }
 
@@ -201,6 +212,8 @@ pub enum Escape {
     Csv,
     /// Backslash escapes of the combined log format (`\"`, `\\`).
     Backslash,
+    /// `+` for a space (IIS's user agents).
+    Plus,
 }
 
 /// A field's bytes as they stand in the line.
@@ -257,6 +270,11 @@ impl<'a> Text<'a> {
                 scratch.extend_from_slice(rest);
                 scratch
             }
+            Escape::Plus => {
+                scratch.clear();
+                scratch.extend(self.bytes.iter().map(|&b| if b == b'+' { b' ' } else { b }));
+                scratch
+            }
         }
     }
 }
@@ -264,19 +282,25 @@ impl<'a> Text<'a> {
 /// One parsed line: each field's text, if present.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Raw<'a> {
-    fields: [Option<Text<'a>>; 12],
+    fields: [Option<Text<'a>>; 13],
 }
 
 impl<'a> Raw<'a> {
     /// Clears every field.
     pub fn clear(&mut self) {
-        self.fields = [None; 12];
+        self.fields = [None; 13];
     }
 
     /// Sets a field.
     #[inline]
     pub fn set(&mut self, field: Field, text: Text<'a>) {
         self.fields[field as usize] = Some(text);
+    }
+
+    /// Clears one field.
+    #[inline]
+    pub fn clear_field(&mut self, field: Field) {
+        self.fields[field as usize] = None;
     }
 
     /// A field's text; `None` when absent, empty or `-`.
@@ -291,6 +315,7 @@ enum Lines {
     Ndjson(ndjson::Parser),
     Csv(csv::Parser),
     Clf(Box<clf::Parser>),
+    W3c(w3c::Parser),
 }
 
 /// A file's parser: its line format, and the container wrapper around
@@ -300,10 +325,13 @@ pub struct Parser {
     format: Format,
     wrapper: Wrapper,
     docker: wrap::Docker,
+    url: url::Rules,
 }
 
 impl Parser {
-    /// A parser for `format`; CSV needs the file's header line.
+    /// A parser for `format`; CSV needs the file's header line, W3C its
+    /// `#Fields:` directive (`None` before any) and its first data line
+    /// (tab- or space-separated).
     pub fn new(
         format: Format,
         config: &Config,
@@ -316,13 +344,38 @@ impl Parser {
                 header.ok_or("a CSV file needs a header row")?,
             )?),
             Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&config.input.clf)?)),
+            Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
         };
         Ok(Parser {
             lines,
             format,
             wrapper: Wrapper::None,
             docker: wrap::Docker::default(),
+            url: url::Rules::new(&config.input.clf)?,
         })
+    }
+
+    /// The W3C parser for the lines after a later `#Fields:` directive;
+    /// `tabs`: the lines are tab-separated. `None` for other formats.
+    pub fn with_fields(&self, directive: &[u8], tabs: bool) -> Option<Parser> {
+        (self.format == Format::W3c).then(|| Parser {
+            lines: Lines::W3c(w3c::Parser::new(Some(directive), tabs)),
+            format: self.format,
+            wrapper: self.wrapper,
+            docker: wrap::Docker::default(),
+            url: self.url.clone(),
+        })
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether W3C lines are tab-separated (CloudFront) rather than
+    /// space-separated (IIS).
+    pub fn tabs(&self) -> bool {
+        matches!(&self.lines, Lines::W3c(p) if p.tabs())
     }
 
     /// The same parser for lines inside `wrapper`.
@@ -341,6 +394,13 @@ impl Parser {
         &self.docker
     }
 
+    /// Derives record, action, system and page from a `url` field (see
+    /// [`Field::Url`]), once the line is parsed.
+    #[inline]
+    pub fn derive_url<'a>(&'a self, target: &'a [u8], raw: &mut Raw<'a>) {
+        self.url.derive(None, target, raw);
+    }
+
     /// Whether a `#` line is a comment (see [`Format::has_comments`]).
     #[inline]
     pub fn comments(&self) -> bool {
@@ -356,6 +416,7 @@ impl Parser {
             Lines::Ndjson(p) => p.parse(line, raw),
             Lines::Csv(p) => p.parse(line, raw),
             Lines::Clf(p) => p.parse(line, raw),
+            Lines::W3c(p) => p.parse(&self.url, line, raw),
         }
     }
 }
