@@ -99,11 +99,35 @@ pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan
 fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
     let rules = Rules::new(config)?;
     let forced = Format::from_name(&config.input.format);
+    let sources = config
+        .input
+        .sources
+        .iter()
+        .map(|s| {
+            let pattern = glob::Pattern::new(&s.pattern)
+                .map_err(|e| Error::config(format!("input.sources: `{}`: {e}", s.pattern)))?;
+            let format = Format::from_name(&s.format).ok_or_else(|| {
+                Error::config(format!("input.sources: `{}` is not a format", s.format))
+            })?;
+            Ok((pattern, format))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // `--format` (input.format other than auto) wins; else the first
+    // source whose pattern matches the path as given.
+    let format_of = |input: &Input| {
+        forced.or_else(|| {
+            let name = input.name();
+            sources
+                .iter()
+                .find(|(p, _)| p.matches(&name))
+                .map(|(_, f)| *f)
+        })
+    };
     let mut phases = Phases::start();
     let files: Vec<FileRead> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_file(i as u16, input, config, forced, &rules, options))
+        .map(|(i, input)| read_file(i as u16, input, config, format_of(input), &rules, options))
         .collect();
 
     let mut errors = Vec::new();

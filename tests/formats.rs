@@ -232,3 +232,71 @@ fn w3c_cloudfront_is_tab_separated() {
     );
     assert_eq!(by_line[1].page, 4);
 }
+
+#[test]
+fn input_sources_set_the_format_per_file_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_file = dir.path().join("c.toml");
+    std::fs::write(
+        &config_file,
+        "[[input.sources]]\npattern = \"**/csv/url.csv\"\nformat = \"ndjson\"\n\n\
+         [[input.sources]]\npattern = \"**/*.csv\"\nformat = \"csv\"\n",
+    )
+    .unwrap();
+    let config = Config::load(Some(&config_file), &[]).unwrap();
+    let inputs = [
+        data("fixtures/csv/url.csv"),
+        data("fixtures/csv/commented.csv"),
+    ];
+    let s = scan_every_way(&inputs, &config);
+    // The first matching pattern wins: url.csv is read as NDJSON, and
+    // none of its lines is an event (an error for that file only).
+    let formats: Vec<_> = s.summary.per_file.iter().map(|f| f.format).collect();
+    use scrapewatch::format::Format;
+    assert_eq!(formats, [Some(Format::Ndjson), Some(Format::Csv)]);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(s.errors[0].to_string().contains("url.csv"));
+    // `--format` (input.format) wins over the patterns.
+    let config = Config::load(Some(&config_file), &["input.format=csv".into()]).unwrap();
+    let s = scan_every_way(&inputs, &config);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+
+    for (bad, says) in [
+        (
+            "[[input.sources]]\npattern = \"a[\"\nformat = \"csv\"\n",
+            "is not a glob",
+        ),
+        (
+            "[[input.sources]]\npattern = \"*.log\"\nformat = \"xml\"\n",
+            "`xml` is not one of",
+        ),
+        (
+            "[[input.sources]]\npattern = \"*.log\"\nformat = \"auto\"\n",
+            "`auto` is not one of",
+        ),
+        (
+            "[[input.sources]]\npattern = \"\"\nformat = \"csv\"\n",
+            "must not be empty",
+        ),
+        (
+            "[[input.sources]]\npattern = \"*.log\"\n",
+            "needs a `format`",
+        ),
+        (
+            "[[input.sources]]\npattern = 1\nformat = \"csv\"\n",
+            "must be a string",
+        ),
+        (
+            "[[input.sources]]\npattern = \"*\"\nformat = \"csv\"\npreset = \"x\"\n",
+            "sources[0].preset",
+        ),
+        ("[input]\nsources = [1]\n", "not one holding `1`"),
+        ("[input]\nsources = 0\n", "must be an array of tables"),
+    ] {
+        std::fs::write(&config_file, bad).unwrap();
+        let e = Config::load(Some(&config_file), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
