@@ -283,7 +283,8 @@ impl Batch {
             return;
         }
         match parser.wrapper() {
-            Wrapper::None => self.add_payload(line, line, None, parser, rules, file, comments),
+            // The line was checked above: straight to the parser.
+            Wrapper::None => self.parse_payload(line, line, None, parser, rules, file),
             Wrapper::Cri => match crate::format::wrap::cri(line) {
                 Some(c) if c.partial => self.reject(line, Reason::PartialLine, file),
                 Some(c) => self.add_payload(
@@ -334,6 +335,21 @@ impl Batch {
             self.counts.comments += 1;
             return;
         }
+        self.parse_payload(line, payload, time, parser, rules, file);
+    }
+
+    /// Parses a checked (not blank, not a comment) `payload` of `line`
+    /// into an event, or rejects the line.
+    #[inline]
+    fn parse_payload(
+        &mut self,
+        line: &[u8],
+        payload: &[u8],
+        time: Option<Text>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+    ) {
         let mut raw = Raw::default();
         let parsed = parser.parse(payload, &mut raw);
         // An escaped URL (`\/` in JSON) is unescaped into the batch's
