@@ -415,13 +415,17 @@ fn prelude(
 /// Decides the format and wrapper, and builds the parser, from the
 /// prelude. A file with no data line gets the NDJSON parser, which none of
 /// its lines (blank, comments or over-long) will reach, and no format.
+/// `seen`: a W3C directive a stream dropped before the prelude (with the
+/// lines before an over-long first line), used when the prelude has none.
 fn start(
     pre: &Prelude,
     bytes: &[u8],
     input: &Input,
     config: &Config,
     forced: Option<Format>,
+    seen: Option<&[u8]>,
 ) -> Result<(Option<Format>, Parser)> {
+    let fields = pre.fields.or(seen);
     let Some(first) = pre.first else {
         let parser = Parser::new(Format::Ndjson, config, None)
             .map_err(|e| Error::new(ErrorKind::Data, e))?;
@@ -429,11 +433,11 @@ fn start(
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
     // A `#Fields:` directive says W3C, whatever its lines look like.
-    if forced.is_none() && pre.fields.is_some() || forced == Some(Format::W3c) {
+    if forced.is_none() && fields.is_some() || forced == Some(Format::W3c) {
         let parser = Parser::new(Format::W3c, config, None)
             .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
         let tabs = memchr::memchr(b'\t', first).is_some();
-        let parser = match pre.fields.and_then(|d| parser.with_fields(d, tabs)) {
+        let parser = match fields.and_then(|d| parser.with_fields(d, tabs)) {
             Some(p) => p,
             None => parser,
         };
@@ -476,7 +480,7 @@ fn read_mapped(
     let Ok(pre) = prelude(bytes, true, rules.max_line()) else {
         unreachable!("a prelude at the end is complete")
     };
-    let (format, parser) = match start(&pre, bytes, input, config, forced) {
+    let (format, parser) = match start(&pre, bytes, input, config, forced, None) {
         Ok(fp) => fp,
         Err(e) => {
             read.error = Some(e);
@@ -657,6 +661,9 @@ fn read_stream(
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
     let mut buf: Vec<u8> = Vec::with_capacity(block.min(1 << 20));
     let mut parser: Option<Parser> = None;
+    // The last W3C `#Fields:` directive of lines counted before the first
+    // data line was found (dropped with an over-long line).
+    let mut fields_seen: Option<Vec<u8>> = None;
     let mut at_end = false;
     let mut bom_checked = false;
     // While dropping the rest of an over-long line.
@@ -709,7 +716,7 @@ fn read_stream(
         }
         if parser.is_none() {
             match prelude(&buf, at_end, rules.max_line()) {
-                Ok(pre) => match start(&pre, &buf, input, config, forced) {
+                Ok(pre) => match start(&pre, &buf, input, config, forced, fields_seen.as_deref()) {
                     Ok((format, p)) => {
                         read.format = format;
                         if format.is_some_and(Format::has_header) {
@@ -733,6 +740,15 @@ fn read_stream(
                     // again after it.
                     let complete = memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1);
                     if complete > 0 {
+                        // A W3C directive among them still governs the
+                        // data after, as in a mapped file.
+                        if let Some(line) = buf[..complete]
+                            .split(|&b| b == b'\n')
+                            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                            .rfind(|l| w3c::is_fields(l) && l.len() <= rules.max_line())
+                        {
+                            fields_seen = Some(line.to_vec());
+                        }
                         match Parser::new(Format::Ndjson, config, None) {
                             Ok(p) => batch.add_head(&buf[..complete], &p, rules, index),
                             Err(e) => {

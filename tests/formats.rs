@@ -300,3 +300,23 @@ fn input_sources_set_the_format_per_file_pattern() {
         assert!(e.contains(says), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_w3c_directive_before_an_over_long_first_line_holds_when_streamed() {
+    // A stream drops the lines before an over-long first line before it
+    // knows the format; the #Fields directive among them must still
+    // govern the data after it, as in a mapped file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short.log");
+    let mut text = String::from("#Version: 1.0\n#Fields: date time c-ip cs-uri-stem\n");
+    text.push_str(&"x".repeat(5000));
+    text.push('\n');
+    text.push_str("2025-06-02 18:00:00 203.0.113.7 /members/101\n");
+    std::fs::write(&path, text).unwrap();
+    let mut config = Config::default();
+    config.input.max_line = 200;
+    let s = scan_every_way(&[path], &config);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(account(&s), ((4, 1, 0, 0, 2), vec![(Reason::TooLong, 1)]));
+    assert_eq!(events(&s), ["4 203.0.113.7 203.0.113.7 read 101"]);
+}
