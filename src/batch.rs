@@ -355,7 +355,11 @@ impl Batch {
         // An escaped URL (`\/` in JSON) is unescaped into the batch's
         // buffer, taken out while the line's fields borrow it.
         let mut url_buf = Vec::new();
-        if parsed.is_ok() && raw.get(Field::Record).is_none() && raw.get(Field::Action).is_none() {
+        if parser.maps_url()
+            && parsed.is_ok()
+            && raw.get(Field::Record).is_none()
+            && raw.get(Field::Action).is_none()
+        {
             if let Some(url) = raw.get(Field::Url) {
                 if url.escape == Escape::None {
                     parser.derive_url(url.bytes, &mut raw);
@@ -542,9 +546,10 @@ fn strip_port(ip: &[u8]) -> &[u8] {
             _ => ip,
         };
     }
-    match memchr::memchr(b':', ip) {
+    // Addresses are short: a plain loop beats a vector search's setup.
+    match ip.iter().position(|&b| b == b':') {
         // One colon: an IPv6 address has at least two.
-        Some(c) if memchr::memchr(b':', &ip[c + 1..]).is_none() && port(&ip[c..]) => &ip[..c],
+        Some(c) if !ip[c + 1..].contains(&b':') && port(&ip[c..]) => &ip[..c],
         _ => ip,
     }
 }

@@ -326,6 +326,8 @@ pub struct Parser {
     wrapper: Wrapper,
     docker: wrap::Docker,
     url: url::Rules,
+    /// Whether lines may carry a `url` field (decided once per file).
+    maps_url: bool,
 }
 
 impl Parser {
@@ -346,12 +348,18 @@ impl Parser {
             Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&config.input.clf)?)),
             Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
         };
+        let maps_url = match &lines {
+            Lines::Ndjson(_) => true,
+            Lines::Csv(p) => p.maps(Field::Url),
+            Lines::Clf(_) | Lines::W3c(_) => false,
+        };
         Ok(Parser {
             lines,
             format,
             wrapper: Wrapper::None,
             docker: wrap::Docker::default(),
             url: url::Rules::new(&config.input.clf)?,
+            maps_url,
         })
     }
 
@@ -364,6 +372,7 @@ impl Parser {
             wrapper: self.wrapper,
             docker: wrap::Docker::default(),
             url: self.url.clone(),
+            maps_url: false,
         })
     }
 
@@ -399,6 +408,13 @@ impl Parser {
     #[inline]
     pub fn derive_url<'a>(&'a self, target: &'a [u8], raw: &mut Raw<'a>) {
         self.url.derive(None, target, raw);
+    }
+
+    /// Whether lines may carry a `url` field to derive from (NDJSON, and
+    /// CSV with a url column); combined log and W3C derive their own.
+    #[inline]
+    pub fn maps_url(&self) -> bool {
+        self.maps_url
     }
 
     /// Whether a `#` line is a comment (see [`Format::has_comments`]).
