@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
-use crate::format::{trim, Field, Parser, Raw, Text};
+use crate::format::{trim, Escape, Field, Parser, Raw, Text, Wrapper};
 use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
 use crate::time::Millis;
 use hashbrown::HashMap;
@@ -173,6 +173,10 @@ struct Scratch {
     session: Vec<u8>,
     identity: Vec<u8>,
     other: Vec<u8>,
+    /// A Docker json-file payload, when its `log` value holds escapes.
+    payload: Vec<u8>,
+    /// An unescaped URL field.
+    url: Vec<u8>,
 }
 
 /// The events of one chunk with its local tables and tally.
@@ -221,17 +225,43 @@ impl Batch {
 
     /// Parses whole lines (the last may lack its newline) into events.
     pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        self.add_lines_as(bytes, parser, rules, file, parser.comments());
+    }
+
+    /// Counts the lines before a CSV header: blank, over-long, or comments
+    /// (a `#` line there is a comment whatever the format).
+    pub fn add_head(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        self.add_lines_as(bytes, parser, rules, file, true);
+    }
+
+    fn add_lines_as(
+        &mut self,
+        bytes: &[u8],
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
         let mut rest = bytes;
         while !rest.is_empty() {
             let (line, next, has_nul) = first_line(rest);
             rest = next;
-            self.add_line(line, has_nul, parser, rules, file);
+            self.add_line(line, has_nul, parser, rules, file, comments);
         }
     }
 
-    /// `has_nul`: the line holds a NUL byte.
+    /// `has_nul`: the line holds a NUL byte; `comments`: a `#` line is a
+    /// comment.
     #[inline]
-    fn add_line(&mut self, line: &[u8], has_nul: bool, parser: &Parser, rules: &Rules, file: u16) {
+    fn add_line(
+        &mut self,
+        line: &[u8],
+        has_nul: bool,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
         self.counts.lines += 1;
         // The regression guard's self-test: extra work per byte, so a
         // slowed build can be shown to fail the guard.
@@ -248,10 +278,108 @@ impl Batch {
         if has_nul {
             return self.reject(line, Reason::NulByte, file);
         }
+        if comments && crate::format::is_comment(line) {
+            self.counts.comments += 1;
+            return;
+        }
+        match parser.wrapper() {
+            // The line was checked above: straight to the parser.
+            Wrapper::None => self.parse_payload(line, line, None, parser, rules, file),
+            Wrapper::Cri => match crate::format::wrap::cri(line) {
+                Some(c) if c.partial => self.reject(line, Reason::PartialLine, file),
+                Some(c) => self.add_payload(
+                    line,
+                    c.payload,
+                    Some(Text::plain(c.time)),
+                    parser,
+                    rules,
+                    file,
+                    comments,
+                ),
+                None => self.reject(line, Reason::NotWrapped, file),
+            },
+            Wrapper::Docker => match parser.docker().split(line) {
+                Some(d) => {
+                    // Taken out while the payload borrows it, so the event
+                    // can be built; put back to keep its capacity.
+                    let mut buf = std::mem::take(&mut self.scratch.payload);
+                    let payload = crate::format::wrap::docker_payload(d.log, &mut buf);
+                    self.add_payload(line, payload, d.time, parser, rules, file, comments);
+                    self.scratch.payload = buf;
+                }
+                None => self.reject(line, Reason::NotWrapped, file),
+            },
+        }
+    }
+
+    /// Parses `payload`, the content of `line` (itself, or what its
+    /// container wrapper holds); `time` is the wrapper's, used when the
+    /// payload has none.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn add_payload(
+        &mut self,
+        line: &[u8],
+        payload: &[u8],
+        time: Option<Text>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+        comments: bool,
+    ) {
+        if trim(payload).is_empty() {
+            self.counts.blank += 1;
+            return;
+        }
+        if comments && crate::format::is_comment(payload) {
+            self.counts.comments += 1;
+            return;
+        }
+        self.parse_payload(line, payload, time, parser, rules, file);
+    }
+
+    /// Parses a checked (not blank, not a comment) `payload` of `line`
+    /// into an event, or rejects the line.
+    #[inline]
+    fn parse_payload(
+        &mut self,
+        line: &[u8],
+        payload: &[u8],
+        time: Option<Text>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+    ) {
         let mut raw = Raw::default();
-        let result = parser
-            .parse(line, &mut raw)
-            .and_then(|()| self.build(line, &raw, rules, file));
+        let parsed = parser.parse(payload, &mut raw);
+        // An escaped URL (`\/` in JSON) is unescaped into the batch's
+        // buffer, taken out while the line's fields borrow it.
+        let mut url_buf = Vec::new();
+        if parser.maps_url()
+            && parsed.is_ok()
+            && raw.get(Field::Record).is_none()
+            && raw.get(Field::Action).is_none()
+        {
+            if let Some(url) = raw.get(Field::Url) {
+                if url.escape == Escape::None {
+                    parser.derive_url(url.bytes, &mut raw);
+                } else {
+                    url_buf = std::mem::take(&mut self.scratch.url);
+                    url_buf.clear();
+                    url_buf.extend_from_slice(url.decode(&mut self.scratch.other));
+                    parser.derive_url(&url_buf, &mut raw);
+                }
+            }
+        }
+        let result = parsed.and_then(|()| {
+            if let (None, Some(t)) = (raw.get(Field::Ts), time) {
+                raw.set(Field::Ts, t);
+            }
+            self.build(line, &raw, rules, file)
+        });
+        if url_buf.capacity() > 0 {
+            self.scratch.url = url_buf;
+        }
         match result {
             Ok(event) => {
                 self.counts.events += 1;
@@ -276,7 +404,7 @@ impl Batch {
     }
 
     /// Counts the lines before the data that are not events: blank lines
-    /// and the header.
+    /// and the header (comments before it are counted by [`Batch::add_head`]).
     pub fn add_prelude(&mut self, blank: u64, headers: u64) {
         self.counts.lines += blank + headers;
         self.counts.blank += blank;
@@ -300,7 +428,7 @@ impl Batch {
             return Err(Reason::TimeOutOfRange);
         }
 
-        let ip = decode(raw.get(Field::Ip), &mut scratch.ip);
+        let ip = decode(raw.get(Field::Ip), &mut scratch.ip).map(strip_port);
         let agent = decode(raw.get(Field::UserAgent), &mut scratch.agent);
         let session = decode(raw.get(Field::Session), &mut scratch.session);
         let account = decode(raw.get(Field::Account), &mut scratch.account);
@@ -401,6 +529,34 @@ fn keep_example<K: Kind>(
             excerpt: excerpt(line),
         });
     }
+}
+
+/// The address of an `ip:port` or `[ipv6]:port` client (as load balancers
+/// and some servers log it), so `ip/24` and the client tables group by
+/// address. Anything else (a bare IPv4 or IPv6 address, a host name) is
+/// kept as it is.
+#[inline]
+fn strip_port(ip: &[u8]) -> &[u8] {
+    if let Some(inner) = ip.strip_prefix(b"[") {
+        // `[2001:db8::1]:443` or `[2001:db8::1]`.
+        return match memchr::memchr(b']', inner) {
+            Some(close) if inner[close + 1..].is_empty() || port(&inner[close + 1..]) => {
+                &inner[..close]
+            }
+            _ => ip,
+        };
+    }
+    // Addresses are short: a plain loop beats a vector search's setup.
+    match ip.iter().position(|&b| b == b':') {
+        // One colon: an IPv6 address has at least two.
+        Some(c) if !ip[c + 1..].contains(&b':') && port(&ip[c..]) => &ip[..c],
+        _ => ip,
+    }
+}
+
+/// Whether `s` is `:` and 1 to 5 digits.
+fn port(s: &[u8]) -> bool {
+    s.len() > 1 && s.len() <= 6 && s[0] == b':' && s[1..].iter().all(u8::is_ascii_digit)
 }
 
 fn saturate(n: u64) -> u32 {
@@ -658,6 +814,39 @@ mod tests {
         );
         assert!(IdentitySpec::parse("ip/0").is_err());
         assert!(IdentitySpec::parse("mac").is_err());
+    }
+
+    #[test]
+    fn ports_are_stripped_from_client_addresses() {
+        for (given, address) in [
+            ("10.0.0.13:40000", "10.0.0.13"),
+            ("[2001:db8::1]:443", "2001:db8::1"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("::1", "::1"),
+            ("10.0.0.13", "10.0.0.13"),
+            ("host.example:8080", "host.example"),
+            ("10.0.0.13:http", "10.0.0.13:http"),
+            ("10.0.0.13:", "10.0.0.13:"),
+            ("[2001:db8::1", "[2001:db8::1"),
+            ("[::1]x", "[::1]x"),
+        ] {
+            assert_eq!(strip_port(given.as_bytes()), address.as_bytes(), "{given}");
+        }
+        // So one /24 groups clients logged with their ports.
+        let mut config = Config::default();
+        config.identity.key = "ip/24".into();
+        let b = batch_of(
+            &config,
+            "{\"ts\":1,\"ip\":\"10.0.0.13:40000\"}\n{\"ts\":2,\"ip\":\"10.0.0.14:40001\"}\n{\"ts\":3,\"ip\":\"[2001:db8::1]:443\"}",
+        );
+        let ids: Vec<String> = b
+            .events
+            .iter()
+            .map(|e| b.tables.identities.text(e.identity).into_owned())
+            .collect();
+        assert_eq!(ids, ["10.0.0.0/24", "10.0.0.0/24", "2001:db8::/64"]);
+        assert_eq!(b.tables.client_parts(b.events[0].client).0, b"10.0.0.13");
     }
 
     #[test]

@@ -218,7 +218,8 @@ rule_config!(
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first non-blank line), `ndjson`, `csv` or `clf`.
+    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`
+    /// or `w3c`.
     pub format: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
@@ -237,6 +238,21 @@ pub struct InputConfig {
     pub actions: BTreeMap<String, String>,
     /// Combined log format: how requests become events.
     pub clf: ClfConfig,
+    /// Per file pattern: `[[input.sources]]` entries with a `pattern` (a
+    /// glob over the path as given) and the `format` of the files it
+    /// matches. The first matching entry wins; `input.format` other than
+    /// `auto` (`--format`) wins over them all.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// One `[[input.sources]]` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A glob over the input's path as given (`logs/iis/*.log`).
+    pub pattern: String,
+    /// The format of the files it matches: ndjson, csv, clf or w3c.
+    pub format: String,
 }
 
 impl Default for InputConfig {
@@ -250,6 +266,7 @@ impl Default for InputConfig {
             fields: Fields::default(),
             actions: BTreeMap::new(),
             clf: ClfConfig::default(),
+            sources: Vec::new(),
         }
     }
 }
@@ -271,6 +288,10 @@ pub struct Fields {
     pub status: String,
     pub session: String,
     pub user_agent: String,
+    /// A request URL: record, action, system and page come from it (by
+    /// the `input.clf` URL rules) when a line gives neither record nor
+    /// action.
+    pub url: String,
 }
 
 impl Default for Fields {
@@ -288,13 +309,14 @@ impl Default for Fields {
             status: "status".into(),
             session: "session".into(),
             user_agent: "user_agent".into(),
+            url: "url".into(),
         }
     }
 }
 
 impl Fields {
     /// (field, configured name) in [`crate::format::Field`] order.
-    pub fn names(&self) -> [&str; 12] {
+    pub fn names(&self) -> [&str; 13] {
         [
             &self.ts,
             &self.account,
@@ -308,6 +330,7 @@ impl Fields {
             &self.status,
             &self.session,
             &self.user_agent,
+            &self.url,
         ]
     }
 }
@@ -414,9 +437,9 @@ impl Config {
         let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
         check_keys(&table, &defaults, "", "", "config")?;
         let input = &self.input;
-        if !["auto", "ndjson", "csv", "clf"].contains(&input.format.as_str()) {
+        if !["auto", "ndjson", "csv", "clf", "w3c"].contains(&input.format.as_str()) {
             return Err(Error::config(format!(
-                "input.format: `{}` is not one of auto, ndjson, csv, clf",
+                "input.format: `{}` is not one of auto, ndjson, csv, clf, w3c",
                 input.format
             )));
         }
@@ -460,6 +483,9 @@ impl Config {
             return Err(Error::config(
                 "input.clf.default_system: the system name must not be empty",
             ));
+        }
+        for (i, source) in input.sources.iter().enumerate() {
+            check_source(i, &source.pattern, &source.format, "config")?;
         }
         for (word, action) in &input.actions {
             if crate::event::Action::from_name(action).is_none() {
@@ -548,8 +574,66 @@ fn check_keys(
                     )))
                 }
             },
+            Some(_) if typed_path == "input.sources" => check_sources(&path, value, origin)?,
             Some(def) => check_value(&path, &typed_path, value, def, origin)?,
         }
+    }
+    Ok(())
+}
+
+/// `[[input.sources]]`: an array of tables, each with a `pattern` and a
+/// `format`, both strings.
+fn check_sources(path: &str, value: &toml::Value, origin: &str) -> Result<()> {
+    let wanted = "an array of tables with a `pattern` and a `format`";
+    let Some(items) = value.as_array() else {
+        return Err(Error::config(format!(
+            "{origin}: `{path}` must be {wanted}, not {} `{value}`",
+            value.type_str()
+        )));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Some(table) = item.as_table() else {
+            return Err(Error::config(format!(
+                "{origin}: `{path}` must be {wanted}, not one holding `{item}`"
+            )));
+        };
+        if let Some(key) = table.keys().find(|k| *k != "pattern" && *k != "format") {
+            return Err(Error::config(format!(
+                "{origin}: `{path}[{i}].{key}` is not a key; allowed: pattern, format"
+            )));
+        }
+        let text = |key: &str| match table.get(key) {
+            Some(toml::Value::String(s)) => Ok(s.as_str()),
+            Some(other) => Err(Error::config(format!(
+                "{origin}: `{path}[{i}].{key}` must be a string, not {} `{other}`",
+                other.type_str()
+            ))),
+            None => Err(Error::config(format!(
+                "{origin}: `{path}[{i}]` needs a `{key}`"
+            ))),
+        };
+        check_source(i, text("pattern")?, text("format")?, origin)?;
+    }
+    Ok(())
+}
+
+/// One source's pattern (a valid, non-empty glob) and format (a named
+/// format, not `auto`).
+fn check_source(i: usize, pattern: &str, format: &str, origin: &str) -> Result<()> {
+    if pattern.trim().is_empty() {
+        return Err(Error::config(format!(
+            "{origin}: `input.sources[{i}].pattern` must not be empty"
+        )));
+    }
+    if let Err(e) = glob::Pattern::new(pattern) {
+        return Err(Error::config(format!(
+            "{origin}: `input.sources[{i}].pattern` = `{pattern}` is not a glob: {e}"
+        )));
+    }
+    if crate::format::Format::from_name(format).is_none() {
+        return Err(Error::config(format!(
+            "{origin}: `input.sources[{i}].format` = `{format}` is not one of ndjson, csv, clf, w3c"
+        )));
     }
     Ok(())
 }
@@ -703,7 +787,7 @@ impl std::fmt::Display for Range {
 const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// `input.fields` keys, in [`Fields::names`] order.
-const FIELD_KEYS: [&str; 12] = [
+const FIELD_KEYS: [&str; 13] = [
     "ts",
     "account",
     "ip",
@@ -716,6 +800,7 @@ const FIELD_KEYS: [&str; 12] = [
     "status",
     "session",
     "user_agent",
+    "url",
 ];
 
 /// Every numeric setting's allowed values (`[overrides.ROLE.RULE]` keys

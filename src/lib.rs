@@ -14,7 +14,7 @@
 //! - **timeline**: one identity's events in time order; detection reads
 //!   every identity's as [`timeline::Timelines`].
 //! - **tally**: the account of every line: `lines = events + rejected +
-//!   blank + headers` ([`tally`], [`summary`]).
+//!   blank + headers + comments` ([`tally`], [`summary`]).
 //! - **note**: a derived field (page, rows, bytes, status) that did not
 //!   parse, left empty on an event that is kept; counted beside the
 //!   rejections ([`tally::Note`]).

@@ -100,7 +100,7 @@ pub fn render(
         "<section id=\"summary\"><h2>Scan</h2><table class=\"kv\">\
          <tr><th>files</th><td>{}</td></tr><tr><th>lines</th><td>{}</td></tr>\
          <tr><th>events</th><td>{}</td></tr><tr><th>rejected</th><td>{}</td></tr>\
-         <tr><th>blank / headers</th><td>{} / {}</td></tr><tr><th>identities</th><td>{}</td></tr>\
+         <tr><th>blank / headers / comments</th><td>{} / {} / {}</td></tr><tr><th>identities</th><td>{}</td></tr>\
          <tr><th>from</th><td>{}</td></tr><tr><th>to</th><td>{}</td></tr>\
          <tr><th>findings</th><td>{} on {} identities ({} suppressed by the allowlist{})</td></tr></table></section>",
         s.files,
@@ -109,6 +109,7 @@ pub fn render(
         group(s.rejected_total),
         group(s.total.blank),
         group(s.total.headers),
+        group(s.total.comments),
         group(s.identities as u64),
         escape(s.first.as_deref().unwrap_or("-")),
         escape(s.last.as_deref().unwrap_or("-")),

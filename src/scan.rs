@@ -9,7 +9,10 @@ use crate::batch::{Batch, Rules};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Event, Record, Tables};
-use crate::format::{trim, Format, Parser};
+use crate::format::w3c;
+use crate::format::{
+    is_comment, sniff, trim, Format, Kind, Parser, Wrapper, SNIFF_BYTES, SNIFF_LINES,
+};
 use crate::input::{Change, Extent, Input, Source};
 use crate::summary::{FileSummary, Summary};
 use crate::tally::{Counts, Example, Examples, Note};
@@ -96,11 +99,35 @@ pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan
 fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
     let rules = Rules::new(config)?;
     let forced = Format::from_name(&config.input.format);
+    let sources = config
+        .input
+        .sources
+        .iter()
+        .map(|s| {
+            let pattern = glob::Pattern::new(&s.pattern)
+                .map_err(|e| Error::config(format!("input.sources: `{}`: {e}", s.pattern)))?;
+            let format = Format::from_name(&s.format).ok_or_else(|| {
+                Error::config(format!("input.sources: `{}` is not a format", s.format))
+            })?;
+            Ok((pattern, format))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // `--format` (input.format other than auto) wins; else the first
+    // source whose pattern matches the path as given.
+    let format_of = |input: &Input| {
+        forced.or_else(|| {
+            let name = input.name();
+            sources
+                .iter()
+                .find(|(p, _)| p.matches(&name))
+                .map(|(_, f)| *f)
+        })
+    };
     let mut phases = Phases::start();
     let files: Vec<FileRead> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_file(i as u16, input, config, forced, &rules, options))
+        .map(|(i, input)| read_file(i as u16, input, config, format_of(input), &rules, options))
         .collect();
 
     let mut errors = Vec::new();
@@ -272,82 +299,159 @@ fn read_file(
     }
 }
 
-/// Where a file's data starts: the first non-blank line within the line
-/// limit decides the format (and is the header of a CSV file). Lines before
-/// it (blank or over-long) are counted by the first batch like any others.
+/// Where a file's data starts, and what it holds: the first data line
+/// (not blank, not a comment, within the line limit) is the header of a
+/// CSV file, and it and the data lines after it, up to [`SNIFF_LINES`]
+/// within [`SNIFF_BYTES`] of its end, decide the format. Lines before it
+/// are counted by the first batch like any others.
 struct Prelude<'a> {
     /// Length of the byte-order mark, if any.
     bom: usize,
-    /// Offset of the first line.
+    /// Offset of the first data line.
     start: usize,
-    /// Offset just past the first line's line end.
+    /// Offset just past the first data line's line end.
     end: usize,
-    /// The first line, without its line end; `None` when there is none.
+    /// The first data line, without its line end; `None` when there is
+    /// none.
     first: Option<&'a [u8]>,
+    /// The data lines that decide the format, the first among them.
+    sample: Vec<&'a [u8]>,
+    /// The last W3C `#Fields:` directive before the first data line.
+    fields: Option<&'a [u8]>,
 }
 
-/// Finds the first non-blank line within `max_line` bytes (complete lines
-/// only unless `at_end`), after a byte-order mark if `skip_bom` and there
-/// is one (a stream strips its own, once). `None` when more bytes are
-/// needed.
-fn prelude(bytes: &[u8], at_end: bool, max_line: usize, skip_bom: bool) -> Option<Prelude<'_>> {
+/// Why [`prelude`] needs more bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Pending {
+    /// No data line is complete yet.
+    First,
+    /// The first data line is complete, the sniffing window not yet.
+    Window,
+}
+
+/// The next line of `bytes` from `pos` (complete lines only unless
+/// `at_end`): the line without its line ends, and the offset after it.
+fn line_at(bytes: &[u8], pos: usize, at_end: bool) -> Option<(&[u8], usize)> {
+    let rest = &bytes[pos..];
+    let (line, next) = match memchr::memchr(b'\n', rest) {
+        Some(n) => (&rest[..n], pos + n + 1),
+        None if at_end && !rest.is_empty() => (rest, bytes.len()),
+        None => return None,
+    };
+    Some((line.strip_suffix(b"\r").unwrap_or(line), next))
+}
+
+/// Whether a line is data for the sniffer: not blank, not a comment,
+/// within the limit, no NUL.
+fn is_data(line: &[u8], max_line: usize) -> bool {
+    !(trim(line).is_empty()
+        || line.len() > max_line
+        || is_comment(line)
+        || memchr::memchr(0, line).is_some())
+}
+
+/// Finds the first data line and the sniffing sample (complete lines only
+/// unless `at_end`), after a byte-order mark if `skip_bom` and there is one
+/// (a stream strips its own, once).
+fn prelude(
+    bytes: &[u8],
+    at_end: bool,
+    max_line: usize,
+    skip_bom: bool,
+) -> std::result::Result<Prelude<'_>, Pending> {
     let bom = if skip_bom && bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
     let mut pos = bom;
-    loop {
-        let rest = &bytes[pos..];
-        let (line, next) = match memchr::memchr(b'\n', rest) {
-            Some(n) => (&rest[..n], pos + n + 1),
-            None if at_end && !rest.is_empty() => (rest, bytes.len()),
+    let mut fields = None;
+    let (start, end, first) = loop {
+        match line_at(bytes, pos, at_end) {
+            Some((line, next)) if is_data(line, max_line) => break (pos, next, line),
+            Some((line, next)) => {
+                if w3c::is_fields(line) {
+                    fields = Some(line);
+                }
+                pos = next
+            }
             None if at_end => {
-                return Some(Prelude {
+                return Ok(Prelude {
                     bom,
                     start: bytes.len(),
                     end: bytes.len(),
                     first: None,
+                    sample: Vec::new(),
+                    fields,
                 })
             }
-            None => return None,
-        };
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if trim(line).is_empty() || line.len() > max_line {
-            pos = next;
-            continue;
+            None => return Err(Pending::First),
         }
-        return Some(Prelude {
-            bom,
-            start: pos,
-            end: next,
-            first: Some(line),
-        });
+    };
+    let mut sample = vec![first];
+    let limit = end + SNIFF_BYTES;
+    let mut pos = end;
+    while sample.len() < SNIFF_LINES {
+        match line_at(bytes, pos, at_end) {
+            Some((_, next)) if next > limit => break,
+            Some((line, next)) => {
+                if is_data(line, max_line) {
+                    sample.push(line);
+                }
+                pos = next;
+            }
+            None if at_end || bytes.len() >= limit => break,
+            None => return Err(Pending::Window),
+        }
     }
+    Ok(Prelude {
+        bom,
+        start,
+        end,
+        first: Some(first),
+        sample,
+        fields,
+    })
 }
 
-/// Decides the format and builds the parser from the first line. A file
-/// with no usable line gets the NDJSON parser, which none of its lines
-/// (blank or over-long) will reach, and no format.
+/// Decides the format and wrapper, and builds the parser, from the
+/// prelude. A file with no data line gets the NDJSON parser, which none of
+/// its lines (blank, comments or over-long) will reach, and no format.
+/// `seen`: a W3C directive a stream dropped before the prelude (with the
+/// lines before an over-long first line), used when the prelude has none.
 fn start(
     pre: &Prelude,
     bytes: &[u8],
     input: &Input,
     config: &Config,
     forced: Option<Format>,
+    seen: Option<&[u8]>,
 ) -> Result<(Option<Format>, Parser)> {
+    let fields = pre.fields.or(seen);
     let Some(first) = pre.first else {
         let parser = Parser::new(Format::Ndjson, config, None)
             .map_err(|e| Error::new(ErrorKind::Data, e))?;
         return Ok((None, parser));
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
-    let format = forced.or_else(|| Format::detect(first)).ok_or_else(|| {
+    // A `#Fields:` directive says W3C, whatever its lines look like.
+    if forced.is_none() && fields.is_some() || forced == Some(Format::W3c) {
+        let parser = Parser::new(Format::W3c, config, None)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
+        let tabs = memchr::memchr(b'\t', first).is_some();
+        let parser = match fields.and_then(|d| parser.with_fields(d, tabs)) {
+            Some(p) => p,
+            None => parser,
+        };
+        return Ok((Some(Format::W3c), parser));
+    }
+    let Kind { format, wrapper } = sniff(&pre.sample, forced).ok_or_else(|| {
         Error::new(
             ErrorKind::Data,
             format!(
-                "{}:{line_no}: cannot tell the format from this line (use --format ndjson|csv|clf): {}",
+                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format ndjson|csv|clf|w3c): {}",
                 input.name(),
+                pre.sample.len() - 1,
                 crate::tally::excerpt(first)
             ),
         )
@@ -355,7 +459,13 @@ fn start(
     let header = format.has_header().then_some(first);
     let parser = Parser::new(format, config, header)
         .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
-    Ok((Some(format), parser))
+    // A CSV header is a bare line: CSV is never read inside a wrapper.
+    let wrapper = if format.has_header() {
+        Wrapper::None
+    } else {
+        wrapper
+    };
+    Ok((Some(format), parser.wrapped(wrapper)))
 }
 
 fn read_mapped(
@@ -369,8 +479,10 @@ fn read_mapped(
 ) -> FileRead {
     let bytes = map.bytes();
     let mut read = FileRead::new();
-    let pre = prelude(bytes, true, rules.max_line(), true).expect("complete at end");
-    let (format, parser) = match start(&pre, bytes, input, config, forced) {
+    let Ok(pre) = prelude(bytes, true, rules.max_line(), true) else {
+        unreachable!("a prelude at the end is complete")
+    };
+    let (format, parser) = match start(&pre, bytes, input, config, forced, None) {
         Ok(fp) => fp,
         Err(e) => {
             read.error = Some(e);
@@ -381,7 +493,7 @@ fn read_mapped(
     read.bytes = bytes.len() as u64;
     let body = if format.is_some_and(Format::has_header) {
         let mut head = Batch::new();
-        head.add_lines(&bytes[pre.bom..pre.start], &parser, rules, index);
+        head.add_head(&bytes[pre.bom..pre.start], &parser, rules, index);
         head.add_prelude(0, 1);
         read.batches.push(head);
         &bytes[pre.end..]
@@ -391,13 +503,27 @@ fn read_mapped(
     // The bytes after the last line end wait for the file's change: in a
     // file that grew, they are a line still being written.
     let (body, tail) = body.split_at(memchr::memrchr(b'\n', body).map_or(0, |n| n + 1));
-    let chunks = split(body, chunk_size(options, body.len()));
+    // A W3C file is cut at each `#Fields:` directive, and each part gets
+    // the parser of its directive; its chunks are still parsed in
+    // parallel.
+    let (parsers, segments) = w3c_segments(body, parser);
+    let target = chunk_size(options, body.len());
+    let chunks: Vec<(usize, std::ops::Range<usize>)> = segments
+        .iter()
+        .enumerate()
+        .flat_map(|(i, seg)| {
+            split(&body[seg.clone()], target)
+                .into_iter()
+                .map(move |r| (i, seg.start + r.start..seg.start + r.end))
+        })
+        .collect();
     let offset = body.as_ptr() as usize - bytes.as_ptr() as usize;
+    let parser = parsers.last().expect("at least one parser");
     let batches: Vec<Batch> = chunks
         .into_par_iter()
-        .map(|range| {
+        .map(|(i, range)| {
             let mut b = Batch::new();
-            b.add_lines(&body[range.clone()], &parser, rules, index);
+            b.add_lines(&body[range.clone()], &parsers[i], rules, index);
             map.release(offset + range.start..offset + range.end);
             // Growth slack would otherwise stay until the merge: memory is
             // budgeted at the event size, not twice it.
@@ -415,13 +541,68 @@ fn read_mapped(
         }
         _ if !tail.is_empty() => {
             let mut b = Batch::new();
-            b.add_lines(tail, &parser, rules, index);
+            b.add_lines(tail, parser, rules, index);
             read.batches.push(b);
         }
         _ => {}
     }
     read.error = change.error(&input.name(), bytes.len() as u64, bytes.len() as u64);
     read
+}
+
+/// The parts of a body, each with its parser: for W3C, cut before each
+/// `#Fields:` directive (the directive line is the first of its part);
+/// for other formats, the whole body with `parser`.
+fn w3c_segments(body: &[u8], parser: Parser) -> (Vec<Parser>, Vec<std::ops::Range<usize>>) {
+    if parser.format() != Format::W3c {
+        let whole = std::iter::once(0..body.len()).collect();
+        return (vec![parser], whole);
+    }
+    let tabs = parser.tabs();
+    let mut parsers = vec![parser];
+    let mut ranges: Vec<std::ops::Range<usize>> = std::iter::once(0..0).collect();
+    for at in w3c::directives(body) {
+        let end = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |n| at + n);
+        let line = &body[at..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(next) = parsers[0].with_fields(line, tabs) {
+            if let Some(last) = ranges.last_mut() {
+                last.end = at;
+            }
+            parsers.push(next);
+            ranges.push(at..at);
+        }
+    }
+    if let Some(last) = ranges.last_mut() {
+        last.end = body.len();
+    }
+    (parsers, ranges)
+}
+
+/// Adds streamed W3C lines to `batch`, switching `parser` at each
+/// `#Fields:` directive; other formats' lines are added as they are.
+fn add_stream_lines(
+    batch: &mut Batch,
+    bytes: &[u8],
+    parser: &mut Parser,
+    rules: &Rules,
+    file: u16,
+) {
+    if parser.format() != Format::W3c {
+        return batch.add_lines(bytes, parser, rules, file);
+    }
+    let tabs = parser.tabs();
+    let mut from = 0;
+    for at in w3c::directives(bytes) {
+        batch.add_lines(&bytes[from..at], parser, rules, file);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+        let line = &bytes[at..end];
+        if let Some(next) = parser.with_fields(line.strip_suffix(b"\r").unwrap_or(line), tabs) {
+            *parser = next;
+        }
+        from = at;
+    }
+    batch.add_lines(&bytes[from..], parser, rules, file);
 }
 
 /// The chunk size: as asked, or about eight chunks per thread between 1
@@ -482,6 +663,9 @@ fn read_stream(
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
     let mut buf: Vec<u8> = Vec::with_capacity(block.min(1 << 20));
     let mut parser: Option<Parser> = None;
+    // The last W3C `#Fields:` directive of lines counted before the first
+    // data line was found (dropped with an over-long line).
+    let mut fields_seen: Option<Vec<u8>> = None;
     let mut at_end = false;
     let mut bom_checked = false;
     // While dropping the rest of an over-long line.
@@ -534,11 +718,11 @@ fn read_stream(
         }
         if parser.is_none() {
             match prelude(&buf, at_end, rules.max_line(), false) {
-                Some(pre) => match start(&pre, &buf, input, config, forced) {
+                Ok(pre) => match start(&pre, &buf, input, config, forced, fields_seen.as_deref()) {
                     Ok((format, p)) => {
                         read.format = format;
                         if format.is_some_and(Format::has_header) {
-                            batch.add_lines(&buf[..pre.start], &p, rules, index);
+                            batch.add_head(&buf[..pre.start], &p, rules, index);
                             batch.add_prelude(0, 1);
                             buf.drain(..pre.end);
                         }
@@ -550,14 +734,32 @@ fn read_stream(
                         return read;
                     }
                 },
-                None if buf.len() > give_up => {
-                    // No usable line yet in a full buffer: every complete
-                    // line in it is blank or over the limit. Count them as
-                    // mapped input counts them; then, if what is left is
-                    // one line over the limit still being read, reject it
-                    // and look for the first line again after it.
-                    let pos = unusable_lines(&buf, rules.max_line(), &mut batch, index);
-                    buf.drain(..pos);
+                Err(Pending::First) if buf.len() > give_up => {
+                    // The first data line is over the limit and not yet
+                    // complete: count the lines before it (blank, comments,
+                    // over-long or NUL lines, as a mapped file's first
+                    // batch does), reject it, and look for the first line
+                    // again after it.
+                    let complete = memchr::memrchr(b'\n', &buf).map_or(0, |n| n + 1);
+                    if complete > 0 {
+                        // A W3C directive among them still governs the
+                        // data after, as in a mapped file.
+                        if let Some(line) = buf[..complete]
+                            .split(|&b| b == b'\n')
+                            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                            .rfind(|l| w3c::is_fields(l) && l.len() <= rules.max_line())
+                        {
+                            fields_seen = Some(line.to_vec());
+                        }
+                        match Parser::new(Format::Ndjson, config, None) {
+                            Ok(p) => batch.add_head(&buf[..complete], &p, rules, index),
+                            Err(e) => {
+                                read.error = Some(Error::new(ErrorKind::Data, e));
+                                return read;
+                            }
+                        }
+                        buf.drain(..complete);
+                    }
                     if buf.len() > give_up {
                         batch.reject_unread(&buf[..give_up], index);
                         buf.clear();
@@ -566,10 +768,10 @@ fn read_stream(
                     searched = 0;
                     continue;
                 }
-                None => continue,
+                Err(_) => continue,
             }
         }
-        let Some(p) = &parser else { continue };
+        let Some(p) = &mut parser else { continue };
         let complete = if at_end {
             buf.len()
         } else {
@@ -585,7 +787,7 @@ fn read_stream(
             }
             continue;
         }
-        batch.add_lines(&buf[..complete], p, rules, index);
+        add_stream_lines(&mut batch, &buf[..complete], p, rules, index);
         buf.drain(..complete);
         searched = 0;
         if batch.events.len() >= 1 << 16 {
@@ -626,26 +828,6 @@ fn fill(
         }
     }
     Ok(())
-}
-
-/// Counts the complete lines at the front of `buf` that come before any
-/// usable one (blank lines, and lines over `max_line`, rejected as too
-/// long), as mapped input counts them; returns where they end.
-fn unusable_lines(buf: &[u8], max_line: usize, batch: &mut Batch, index: u16) -> usize {
-    let mut pos = 0;
-    while let Some(n) = memchr::memchr(b'\n', &buf[pos..]) {
-        let line = &buf[pos..pos + n];
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if trim(line).is_empty() {
-            batch.add_prelude(1, 0);
-        } else if line.len() > max_line {
-            batch.reject_unread(line, index);
-        } else {
-            break;
-        }
-        pos += n + 1;
-    }
-    pos
 }
 
 /// Sorts events into timelines, in place and in parallel. The order
@@ -864,12 +1046,26 @@ mod tests {
     #[test]
     fn prelude_skips_bom_blanks_and_long_lines() {
         let text = b"\xEF\xBB\xBF\n  \r\nxxxxxxxxxxx\nts,account\r\n1,a\n";
-        let p = prelude(text, false, 10, true).unwrap();
+        let p = prelude(text, true, 10, true).unwrap();
         assert_eq!(p.bom, 3);
         assert_eq!(p.first, Some(&b"ts,account"[..]));
         assert_eq!(&text[p.end..], b"1,a\n");
-        assert!(prelude(b"\n\nts", false, 9, true).is_none());
+        assert_eq!(p.sample, [&b"ts,account"[..], b"1,a"]);
+        assert_eq!(
+            prelude(b"\n\nts", false, 9, true).err(),
+            Some(Pending::First)
+        );
+        // The window is not complete until SNIFF_BYTES after the first line.
+        assert_eq!(prelude(text, false, 10, true).err(), Some(Pending::Window));
         let p = prelude(b"\n\n", true, 9, true).unwrap();
         assert_eq!(p.first, None);
+        let p = prelude(
+            b"# comment, with a comma\n#Fields: a b\n{}\n",
+            true,
+            99,
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.first, Some(&b"{}"[..]));
     }
 }

@@ -225,7 +225,7 @@ impl Summary {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "scanned {} file{}, {} bytes: {} lines = {} events + {} rejected + {} blank + {} header",
+            "scanned {} file{}, {} bytes: {} lines = {} events + {} rejected + {} blank + {} header + {} comment",
             self.files,
             if self.files == 1 { "" } else { "s" },
             group(t.bytes),
@@ -234,6 +234,7 @@ impl Summary {
             group(self.rejected_total),
             group(t.blank),
             group(t.headers),
+            group(t.comments),
         );
         for (reason, n) in &self.rejected {
             let r = kind_of(&Reason::ALL, reason);

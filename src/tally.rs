@@ -1,5 +1,5 @@
-//! Every line accounted for: `lines = events + rejected + blank + headers`,
-//! with rejections counted by [`Reason`] and the first few of each kept as
+//! Every line accounted for: `lines = events + rejected + blank + headers +
+//! comments`, with rejections counted by [`Reason`] and the first few of each kept as
 //! [`Example`]s. Beside them, the notes: a derived field (page, rows,
 //! bytes, status) that does not parse is left empty on an event that is
 //! kept, and counted by [`Note`] with examples the same way. Counts merge by
@@ -37,11 +37,22 @@ pub enum Reason {
     TooManySystems,
     /// A time outside `input.time_range`.
     TimeOutOfRange,
+    /// A container runtime's partial line (CRI tag `P`): the runtime split
+    /// a long line, and the pieces are not joined (a piece may end one
+    /// chunk and the rest start the next).
+    PartialLine,
+    /// A line without the container runtime wrapper the file was found to
+    /// have.
+    NotWrapped,
+    /// A W3C line before any `#Fields:` directive.
+    W3cNoFields,
+    /// A W3C line with more or fewer columns than its `#Fields:`.
+    W3cColumns,
 }
 
 impl Reason {
     /// Number of reasons.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 16;
     /// All reasons, in order.
     pub const ALL: [Reason; Reason::COUNT] = [
         Reason::InvalidJson,
@@ -56,6 +67,10 @@ impl Reason {
         Reason::NulByte,
         Reason::TooManySystems,
         Reason::TimeOutOfRange,
+        Reason::PartialLine,
+        Reason::NotWrapped,
+        Reason::W3cNoFields,
+        Reason::W3cColumns,
     ];
 
     /// The reason as people read it.
@@ -73,6 +88,10 @@ impl Reason {
             Reason::NulByte => "NUL byte",
             Reason::TooManySystems => "more than 255 systems",
             Reason::TimeOutOfRange => "time out of range (input.time_range)",
+            Reason::PartialLine => "partial container line (CRI tag P), not joined",
+            Reason::NotWrapped => "no container runtime wrapper",
+            Reason::W3cNoFields => "W3C line before any #Fields directive",
+            Reason::W3cColumns => "W3C column count differs from #Fields",
         }
     }
 
@@ -91,6 +110,10 @@ impl Reason {
             Reason::NulByte => "nul-byte",
             Reason::TooManySystems => "too-many-systems",
             Reason::TimeOutOfRange => "time-out-of-range",
+            Reason::PartialLine => "partial-line",
+            Reason::NotWrapped => "not-wrapped",
+            Reason::W3cNoFields => "w3c-no-fields",
+            Reason::W3cColumns => "w3c-columns",
         }
     }
 }
@@ -187,6 +210,8 @@ pub struct Counts {
     pub blank: u64,
     /// CSV header rows.
     pub headers: u64,
+    /// Comment and directive lines (`#...`, W3C `#Fields:`).
+    pub comments: u64,
     /// Rejected lines, by reason (indexed by `Reason as usize`).
     #[serde(skip)]
     pub rejected: [u64; Reason::COUNT],
@@ -209,15 +234,18 @@ impl Counts {
         self.noted.iter().sum()
     }
 
-    /// Lines that are neither blank nor headers: the lines that should
-    /// have given events.
+    /// Lines that are neither blank, headers nor comments: the lines that
+    /// should have given events.
     pub fn data_lines(&self) -> u64 {
-        self.lines.saturating_sub(self.blank + self.headers)
+        self.lines
+            .saturating_sub(self.blank + self.headers + self.comments)
     }
 
-    /// Whether `lines = events + rejected + blank + headers` holds.
+    /// Whether `lines = events + rejected + blank + headers + comments`
+    /// holds.
     pub fn balanced(&self) -> bool {
-        self.lines == self.events + self.rejected_total() + self.blank + self.headers
+        self.lines
+            == self.events + self.rejected_total() + self.blank + self.headers + self.comments
     }
 }
 
@@ -228,6 +256,7 @@ impl AddAssign<&Counts> for Counts {
         self.events += o.events;
         self.blank += o.blank;
         self.headers += o.headers;
+        self.comments += o.comments;
         for (a, b) in self.rejected.iter_mut().zip(o.rejected) {
             *a += b;
         }

@@ -94,8 +94,9 @@ fn two(s: &[u8], at: usize) -> Option<i64> {
 }
 
 fn parse_datetime(s: &[u8], offset_min: i32) -> Option<Millis> {
-    // YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±hh:mm|±hhmm]
-    if s.len() < 19 || s[7] != b'-' || !matches!(s[10], b'T' | b't' | b' ') {
+    // YYYY-MM-DD[T ]HH:MM:SS[.fff][Z|±hh:mm|±hhmm]; a tab for the space
+    // (W3C logs' `date` and `time` columns, tab-separated by CloudFront).
+    if s.len() < 19 || s[7] != b'-' || !matches!(s[10], b'T' | b't' | b' ' | b'\t') {
         return None;
     }
     if s[13] != b':' || s[16] != b':' {

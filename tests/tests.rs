@@ -7,6 +7,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod detect;
+mod formats;
 mod generate;
 mod invariance;
 mod manifest;

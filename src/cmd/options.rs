@@ -29,7 +29,7 @@ pub fn max_threads() -> usize {
 /// Line formats on the command line.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum FormatArg {
-    /// Decide per file from its first non-blank line.
+    /// Decide per file from its first data lines.
     Auto,
     /// One JSON object per line.
     Ndjson,
@@ -37,6 +37,8 @@ pub enum FormatArg {
     Csv,
     /// Apache/nginx common or combined log format.
     Clf,
+    /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
+    W3c,
 }
 
 /// Options every command that scans shares.

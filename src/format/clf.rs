@@ -1,62 +1,23 @@
 //! Apache/nginx common and combined log format:
 //! `[vhost] host ident authuser [time] "request" status bytes ["referer" "agent" extra...]`.
 //! The account is the authuser field, the ip the host. The request target
-//! is turned into system (longest configured path prefix), action (path
-//! words, then the method), record (a configured regex, else the last
-//! numeric path segment, else an `id=` parameter) and page (`page=`).
-//! Static assets are action `other` with no record.
+//! gives system, action, record and page by the shared URL rules
+//! ([`super::url`]).
 
-use super::{Escape, Field, Raw, Text};
+use super::{url, Escape, Field, Raw, Text};
 use crate::config::ClfConfig;
 use crate::tally::Reason;
-use memchr::memmem::Finder;
-use regex::bytes::Regex;
 
 /// A combined-log-format parser for one configuration.
 pub struct Parser {
-    record: Option<Regex>,
-    systems: Vec<(Vec<u8>, Vec<u8>)>,
-    default_system: Vec<u8>,
-    export: Vec<Finder<'static>>,
-    search: Vec<Finder<'static>>,
-    login: Vec<Finder<'static>>,
-    statics: Vec<Vec<u8>>,
+    url: url::Rules,
 }
 
 impl Parser {
     /// Compiles the rules.
     pub fn new(config: &ClfConfig) -> Result<Parser, String> {
-        let record = if config.record.is_empty() {
-            None
-        } else {
-            Some(Regex::new(&config.record).map_err(|e| format!("input.clf.record: {e}"))?)
-        };
-        let finders = |words: &[String]| {
-            words
-                .iter()
-                .filter(|w| !w.is_empty())
-                .map(|w| Finder::new(w.as_bytes()).into_owned())
-                .collect()
-        };
-        let mut systems: Vec<(Vec<u8>, Vec<u8>)> = config
-            .systems
-            .iter()
-            .map(|(p, s)| (p.as_bytes().to_vec(), s.as_bytes().to_vec()))
-            .collect();
-        // Longest prefix first, so the first match is the longest.
-        systems.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         Ok(Parser {
-            record,
-            systems,
-            default_system: config.default_system.as_bytes().to_vec(),
-            export: finders(&config.export_paths),
-            search: finders(&config.search_paths),
-            login: finders(&config.login_paths),
-            statics: config
-                .static_extensions
-                .iter()
-                .map(|e| e.to_ascii_lowercase().into_bytes())
-                .collect(),
+            url: url::Rules::new(config)?,
         })
     }
 
@@ -99,63 +60,10 @@ impl Parser {
 
     fn request<'a>(&'a self, request: &'a [u8], raw: &mut Raw<'a>) {
         let mut parts = request.split(|&b| b == b' ').filter(|t| !t.is_empty());
-        let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-            raw.set(Field::Action, Text::plain(b"other"));
-            raw.set(Field::System, Text::plain(&self.default_system));
-            return;
-        };
-        let (path, query) = match memchr::memchr(b'?', target) {
-            Some(q) => (&target[..q], &target[q + 1..]),
-            None => (target, &b""[..]),
-        };
-        let system = self
-            .systems
-            .iter()
-            .find(|(prefix, _)| path.starts_with(prefix))
-            .map_or(&self.default_system[..], |(_, s)| &s[..]);
-        raw.set(Field::System, Text::plain(system));
-
-        if self.is_static(path) {
-            raw.set(Field::Action, Text::plain(b"other"));
-            return;
+        match (parts.next(), parts.next()) {
+            (Some(method), Some(target)) => self.url.derive(Some(method), target, raw),
+            _ => self.url.unknown(raw),
         }
-        let has = |finders: &[Finder]| finders.iter().any(|f| f.find(path).is_some());
-        let action: &'static [u8] = if has(&self.export) {
-            b"export"
-        } else if has(&self.search) {
-            b"search"
-        } else if has(&self.login) {
-            b"login"
-        } else {
-            match method {
-                b"GET" | b"HEAD" => b"read",
-                b"POST" | b"PUT" | b"PATCH" | b"DELETE" => b"update",
-                _ => b"other",
-            }
-        };
-        raw.set(Field::Action, Text::plain(action));
-        if let Some(page) = param(query, b"page") {
-            raw.set(Field::Page, Text::plain(page));
-        }
-        let record = match &self.record {
-            Some(re) => re
-                .captures(target)
-                .and_then(|c| c.get(1))
-                .map(|m| &target[m.start()..m.end()]),
-            None => last_numeric_segment(path).or_else(|| param(query, b"id")),
-        };
-        if let Some(record) = record {
-            raw.set(Field::Record, Text::plain(record));
-        }
-    }
-
-    fn is_static(&self, path: &[u8]) -> bool {
-        let name = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-        let Some(dot) = memchr::memrchr(b'.', name) else {
-            return false;
-        };
-        let ext = &name[dot + 1..];
-        self.statics.iter().any(|s| s.eq_ignore_ascii_case(ext))
     }
 }
 
@@ -199,19 +107,6 @@ fn quoted<'a>(rest: &mut &'a [u8]) -> Option<Text<'a>> {
             });
         }
     }
-}
-
-/// The value of `name=` in a query string.
-fn param<'a>(query: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    query.split(|&b| b == b'&').find_map(|kv| {
-        let eq = memchr::memchr(b'=', kv)?;
-        (&kv[..eq] == name && eq + 1 < kv.len()).then(|| &kv[eq + 1..])
-    })
-}
-
-fn last_numeric_segment(path: &[u8]) -> Option<&[u8]> {
-    path.rsplit(|&b| b == b'/')
-        .find(|seg| !seg.is_empty() && seg.iter().all(u8::is_ascii_digit))
 }
 
 #[cfg(test)]

@@ -50,6 +50,11 @@ impl Parser {
         Ok(Parser { delimiter, columns })
     }
 
+    /// Whether a column is bound to `field`.
+    pub fn maps(&self, field: Field) -> bool {
+        self.columns.contains(&Some(field))
+    }
+
     /// Parses one record.
     pub fn parse<'a>(&self, line: &'a [u8], raw: &mut Raw<'a>) -> Result<(), Reason> {
         let mut col = 0;

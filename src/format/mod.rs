@@ -6,6 +6,11 @@
 pub mod clf;
 pub mod csv;
 pub mod ndjson;
+pub mod url;
+pub mod w3c;
+pub mod wrap;
+
+pub use wrap::Wrapper;
 
 use crate::config::Config;
 use crate::tally::Reason;
@@ -20,6 +25,8 @@ pub enum Format {
     Csv,
     /// Apache/nginx common or combined log format.
     Clf,
+    /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
+    W3c,
 }
 
 impl Format {
@@ -29,6 +36,7 @@ impl Format {
             "ndjson" | "json" => Some(Format::Ndjson),
             "csv" | "tsv" => Some(Format::Csv),
             "clf" => Some(Format::Clf),
+            "w3c" => Some(Format::W3c),
             _ => None,
         }
     }
@@ -39,6 +47,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Csv => "csv",
             Format::Clf => "clf",
+            Format::W3c => "w3c",
         }
     }
 
@@ -62,9 +71,96 @@ impl Format {
     pub fn has_header(self) -> bool {
         self == Format::Csv
     }
+
+    /// Whether a line starting with `#` is a comment wherever it stands.
+    /// Before a CSV header it is; after it, it is a record (a first column
+    /// may begin with `#`).
+    pub fn has_comments(self) -> bool {
+        self != Format::Csv
+    }
 }
 
-/// The event fields a line can carry, in the order of `Fields::names`.
+/// Data lines (not blank, not comments) the sniffer looks at.
+pub const SNIFF_LINES: usize = 32;
+/// Bytes after the end of the first data line within which the sniffer
+/// looks at further lines. A bound in bytes, not only in lines, so a
+/// streamed file needs no more than this buffered before it is parsed, and
+/// sees the same lines as a mapped one.
+pub const SNIFF_BYTES: usize = 64 << 10;
+
+/// Whether `line` is a comment or directive (`#...`, such as W3C's
+/// `#Fields:` or a test log's `# failJSON:`).
+#[inline]
+pub fn is_comment(line: &[u8]) -> bool {
+    line.trim_ascii_start().first() == Some(&b'#')
+}
+
+/// What a file holds: the wrapper around each line and the format of what
+/// is inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The line format (of the payload, when wrapped).
+    pub format: Format,
+    /// The container runtime's wrapper, if any.
+    pub wrapper: Wrapper,
+}
+
+/// Decides a file's wrapper and format from a sample of its data lines
+/// (the first [`SNIFF_LINES`], blank and comment lines left out): the
+/// wrapper most lines have, then the format most of their payloads have,
+/// ties going to the earlier line. One odd line (a banner, a truncated
+/// first record) no longer decides for the whole file. `forced` fixes the
+/// format; the wrapper is still found. `None`: no line looked like any
+/// format.
+pub fn sniff(sample: &[&[u8]], forced: Option<Format>) -> Option<Kind> {
+    let docker = wrap::Docker::default();
+    let mut scratch = Vec::new();
+    let wrapper_of = |line: &[u8]| {
+        if wrap::cri(line).is_some() {
+            Wrapper::Cri
+        } else if line.first() == Some(&b'{') && docker.split(line).is_some() {
+            Wrapper::Docker
+        } else {
+            Wrapper::None
+        }
+    };
+    let wrappers: Vec<Wrapper> = sample.iter().map(|l| wrapper_of(trim(l))).collect();
+    let wrapper = majority(wrappers.iter().copied())?;
+    if let Some(format) = forced {
+        return Some(Kind { format, wrapper });
+    }
+    let formats = sample
+        .iter()
+        .zip(&wrappers)
+        .filter(|(_, w)| **w == wrapper)
+        .filter_map(|(line, _)| {
+            let line = trim(line);
+            let payload = match wrapper {
+                Wrapper::None => line,
+                Wrapper::Cri => wrap::cri(line)?.payload,
+                Wrapper::Docker => wrap::docker_payload(docker.split(line)?.log, &mut scratch),
+            };
+            // A wrapped payload cannot be CSV: it would need a header.
+            Format::detect(payload).filter(|f| wrapper == Wrapper::None || *f != Format::Csv)
+        });
+    let format = majority(formats)?;
+    Some(Kind { format, wrapper })
+}
+
+/// The most frequent item, ties to the earliest; `None` when empty.
+fn majority<T: PartialEq + Copy>(items: impl Iterator<Item = T>) -> Option<T> {
+    let mut tally: Vec<(T, usize)> = Vec::new();
+    for item in items {
+        match tally.iter_mut().find(|(t, _)| *t == item) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((item, 1)),
+        }
+    }
+    let best = tally.iter().map(|(_, n)| *n).max()?;
+    tally.into_iter().find(|(_, n)| *n == best).map(|(t, _)| t)
+}
+
+/// The fields a line can carry, in the order of `Fields::names`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub enum Field {
@@ -80,11 +176,15 @@ pub enum Field {
     Status,
     Session,
     UserAgent,
+    /// A request URL (path and query, or absolute): record, action,
+    /// system and page are derived from it when the line gives neither
+    /// record nor action ([`url`]).
+    Url,
 }
 
 impl Field {
     /// All fields, in configuration order.
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Ts,
         Field::Account,
         Field::Ip,
@@ -97,6 +197,7 @@ impl Field {
         Field::Status,
         Field::Session,
         Field::UserAgent,
+        Field::Url,
     ];
 }
 
@@ -111,6 +212,8 @@ pub enum Escape {
     Csv,
     /// Backslash escapes of the combined log format (`\"`, `\\`).
     Backslash,
+    /// `+` for a space (IIS's user agents).
+    Plus,
 }
 
 /// A field's bytes as they stand in the line.
@@ -167,6 +270,11 @@ impl<'a> Text<'a> {
                 scratch.extend_from_slice(rest);
                 scratch
             }
+            Escape::Plus => {
+                scratch.clear();
+                scratch.extend(self.bytes.iter().map(|&b| if b == b'+' { b' ' } else { b }));
+                scratch
+            }
         }
     }
 }
@@ -174,19 +282,25 @@ impl<'a> Text<'a> {
 /// One parsed line: each field's text, if present.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Raw<'a> {
-    fields: [Option<Text<'a>>; 12],
+    fields: [Option<Text<'a>>; 13],
 }
 
 impl<'a> Raw<'a> {
     /// Clears every field.
     pub fn clear(&mut self) {
-        self.fields = [None; 12];
+        self.fields = [None; 13];
     }
 
     /// Sets a field.
     #[inline]
     pub fn set(&mut self, field: Field, text: Text<'a>) {
         self.fields[field as usize] = Some(text);
+    }
+
+    /// Clears one field.
+    #[inline]
+    pub fn clear_field(&mut self, field: Field) {
+        self.fields[field as usize] = None;
     }
 
     /// A field's text; `None` when absent, empty or `-`.
@@ -196,41 +310,129 @@ impl<'a> Raw<'a> {
     }
 }
 
-/// One of the three line parsers, configured for one file.
-pub enum Parser {
-    /// NDJSON.
+/// One of the line parsers, configured for one file.
+enum Lines {
     Ndjson(ndjson::Parser),
-    /// CSV/TSV (bound to the file's header).
     Csv(csv::Parser),
-    /// Combined log format.
     Clf(Box<clf::Parser>),
+    W3c(w3c::Parser),
+}
+
+/// A file's parser: its line format, and the container wrapper around
+/// each line if any.
+pub struct Parser {
+    lines: Lines,
+    format: Format,
+    wrapper: Wrapper,
+    docker: wrap::Docker,
+    url: url::Rules,
+    /// Whether lines may carry a `url` field (decided once per file).
+    maps_url: bool,
 }
 
 impl Parser {
-    /// A parser for `format`; CSV needs the file's header line.
+    /// A parser for `format`; CSV needs the file's header line, W3C its
+    /// `#Fields:` directive (`None` before any) and its first data line
+    /// (tab- or space-separated).
     pub fn new(
         format: Format,
         config: &Config,
         header: Option<&[u8]>,
     ) -> std::result::Result<Parser, String> {
-        Ok(match format {
-            Format::Ndjson => Parser::Ndjson(ndjson::Parser::new(&config.input.fields)),
-            Format::Csv => Parser::Csv(csv::Parser::new(
+        let lines = match format {
+            Format::Ndjson => Lines::Ndjson(ndjson::Parser::new(&config.input.fields)),
+            Format::Csv => Lines::Csv(csv::Parser::new(
                 &config.input.fields,
                 header.ok_or("a CSV file needs a header row")?,
             )?),
-            Format::Clf => Parser::Clf(Box::new(clf::Parser::new(&config.input.clf)?)),
+            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&config.input.clf)?)),
+            Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
+        };
+        let maps_url = match &lines {
+            Lines::Ndjson(_) => true,
+            Lines::Csv(p) => p.maps(Field::Url),
+            Lines::Clf(_) | Lines::W3c(_) => false,
+        };
+        Ok(Parser {
+            lines,
+            format,
+            wrapper: Wrapper::None,
+            docker: wrap::Docker::default(),
+            url: url::Rules::new(&config.input.clf)?,
+            maps_url,
         })
     }
 
-    /// Parses one line (without its line ending) into `raw`.
+    /// The W3C parser for the lines after a later `#Fields:` directive;
+    /// `tabs`: the lines are tab-separated. `None` for other formats.
+    pub fn with_fields(&self, directive: &[u8], tabs: bool) -> Option<Parser> {
+        (self.format == Format::W3c).then(|| Parser {
+            lines: Lines::W3c(w3c::Parser::new(Some(directive), tabs)),
+            format: self.format,
+            wrapper: self.wrapper,
+            docker: wrap::Docker::default(),
+            url: self.url.clone(),
+            maps_url: false,
+        })
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether W3C lines are tab-separated (CloudFront) rather than
+    /// space-separated (IIS).
+    pub fn tabs(&self) -> bool {
+        matches!(&self.lines, Lines::W3c(p) if p.tabs())
+    }
+
+    /// The same parser for lines inside `wrapper`.
+    pub fn wrapped(self, wrapper: Wrapper) -> Parser {
+        Parser { wrapper, ..self }
+    }
+
+    /// The wrapper around each line.
+    #[inline]
+    pub fn wrapper(&self) -> Wrapper {
+        self.wrapper
+    }
+
+    /// The Docker json-file reader.
+    pub fn docker(&self) -> &wrap::Docker {
+        &self.docker
+    }
+
+    /// Derives record, action, system and page from a `url` field (see
+    /// [`Field::Url`]), once the line is parsed.
+    #[inline]
+    pub fn derive_url<'a>(&'a self, target: &'a [u8], raw: &mut Raw<'a>) {
+        self.url.derive(None, target, raw);
+    }
+
+    /// Whether lines may carry a `url` field to derive from (NDJSON, and
+    /// CSV with a url column); combined log and W3C derive their own.
+    #[inline]
+    pub fn maps_url(&self) -> bool {
+        self.maps_url
+    }
+
+    /// Whether a `#` line is a comment (see [`Format::has_comments`]).
+    #[inline]
+    pub fn comments(&self) -> bool {
+        self.format.has_comments()
+    }
+
+    /// Parses one line, or one wrapper's payload (without its line
+    /// ending), into `raw`.
     #[inline]
     pub fn parse<'a>(&'a self, line: &'a [u8], raw: &mut Raw<'a>) -> Result<(), Reason> {
         raw.clear();
-        match self {
-            Parser::Ndjson(p) => p.parse(line, raw),
-            Parser::Csv(p) => p.parse(line, raw),
-            Parser::Clf(p) => p.parse(line, raw),
+        match &self.lines {
+            Lines::Ndjson(p) => p.parse(line, raw),
+            Lines::Csv(p) => p.parse(line, raw),
+            Lines::Clf(p) => p.parse(line, raw),
+            Lines::W3c(p) => p.parse(&self.url, line, raw),
         }
     }
 }
@@ -260,6 +462,37 @@ mod tests {
             Some(Format::Clf)
         );
         assert_eq!(Format::detect(b"hello"), None);
+    }
+
+    fn kind(format: Format, wrapper: Wrapper) -> Option<Kind> {
+        Some(Kind { format, wrapper })
+    }
+
+    #[test]
+    fn sniffs_the_majority_of_lines() {
+        let clf = &b"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326"[..];
+        // An odd first line (a banner with a comma) does not decide.
+        assert_eq!(
+            sniff(&[b"log started, v2", clf, clf], None),
+            kind(Format::Clf, Wrapper::None)
+        );
+        assert_eq!(sniff(&[b"hello", b"world"], None), None);
+        assert_eq!(sniff(&[], None), None);
+        // Ties go to the earlier line.
+        assert_eq!(
+            sniff(&[b"{\"a\":1}", b"a,b"], None),
+            kind(Format::Ndjson, Wrapper::None)
+        );
+        let cri = &b"2025-12-31T17:40:00.000000100+01:00 stdout F {\"ts\":1, \"a\":2}"[..];
+        assert_eq!(sniff(&[cri, cri], None), kind(Format::Ndjson, Wrapper::Cri));
+        let docker = &br#"{"log":"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1\n","stream":"stdout","time":"2025-01-01T00:00:00Z"}"#[..];
+        assert_eq!(sniff(&[docker], None), kind(Format::Clf, Wrapper::Docker));
+        assert_eq!(
+            sniff(&[docker], Some(Format::Ndjson)),
+            kind(Format::Ndjson, Wrapper::Docker)
+        );
+        assert!(is_comment(b"  # failJSON: {}"));
+        assert!(!is_comment(b"a#b"));
     }
 
     #[test]

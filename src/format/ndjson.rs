@@ -73,6 +73,17 @@ impl Parser {
         Parser { root }
     }
 
+    /// A parser looking for `keys` (dotted for nested objects), each into
+    /// its field slot.
+    pub fn with_keys(keys: &[(&str, Field)]) -> Parser {
+        let mut root = Node::default();
+        for (name, field) in keys {
+            let path: Vec<&str> = name.split('.').collect();
+            root.insert(&path, *field);
+        }
+        Parser { root }
+    }
+
     /// Parses one line.
     pub fn parse<'a>(&self, line: &'a [u8], raw: &mut Raw<'a>) -> Result<(), Reason> {
         let mut p = Cursor { s: line, i: 0 };
