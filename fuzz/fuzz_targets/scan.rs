@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         "input.format=ndjson",
         "input.format=csv",
         "input.format=clf",
+        "input.format=w3c",
         "identity.key=ip/24+user_agent+session",
     ] {
         let config = Config::load(None, &[set.to_string()]).expect("a valid override");

@@ -221,6 +221,10 @@ pub fn write_everything(
             (OutputFormat::Table, true),
             (OutputFormat::Json, false),
             (OutputFormat::Csv, false),
+            (OutputFormat::Ocsf, false),
+            (OutputFormat::Ecs, false),
+            (OutputFormat::SplunkHec, false),
+            (OutputFormat::Cef, false),
         ] {
             let mut out = Vec::new();
             let style = output::Style {
