@@ -33,30 +33,9 @@ fn log(dir: &Path, until: Option<&str>) {
 }
 
 fn scan(dir: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
-        .current_dir(dir)
-        .args([
-            "scan",
-            "access.ndjson",
-            "--watchlist",
-            "watchlist.csv",
-            "--output-format",
-            "json",
-            "-q",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let mut args = vec!["-q"];
+    args.extend(extra);
+    crate::util::scan_json_in(dir, &args).0
 }
 
 #[test]

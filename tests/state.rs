@@ -16,28 +16,7 @@ fn lines() -> Vec<String> {
 /// Scans `access.ndjson` in `dir` with the state file; the findings
 /// reported and stderr.
 fn scan(dir: &Path) -> (Vec<serde_json::Value>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
-        .current_dir(dir)
-        .args([
-            "scan",
-            "access.ndjson",
-            "--watchlist",
-            "watchlist.csv",
-            "--output-format",
-            "json",
-            "--state",
-            "state.json",
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{stderr}");
-    let findings = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (findings, stderr)
+    crate::util::scan_json_in(dir, &["--state", "state.json"])
 }
 
 fn setup(dir: &Path, lines: &[String]) {

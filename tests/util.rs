@@ -165,3 +165,30 @@ pub fn generate(dir: &Path, events: u64, seed: u64, format: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Scans `access.ndjson` in `dir` with `watchlist.csv` there, findings as
+/// JSON lines, plus `extra`; requires success and returns the findings
+/// and stderr.
+pub fn scan_json_in(dir: &Path, extra: &[&str]) -> (Vec<serde_json::Value>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
+        .current_dir(dir)
+        .args([
+            "scan",
+            "access.ndjson",
+            "--watchlist",
+            "watchlist.csv",
+            "--output-format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let findings = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (findings, stderr)
+}
