@@ -6,7 +6,7 @@ mod common;
 
 use common::{config_for, generated, Param};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use scrapewatch::batch::{Batch, Rules};
+use scrapewatch::batch::{Batch, IdentitySpec, Rules};
 use scrapewatch::event::Tables;
 use scrapewatch::format::{Format, Parser};
 use scrapewatch::generate::OutFormat;
@@ -40,8 +40,12 @@ fn interning(c: &mut Criterion) {
     let path = generated(OutFormat::Ndjson, EVENTS);
     let bytes = std::fs::read(&path).unwrap();
     let config = config_for(&path);
-    let rules = Rules::new(&config).unwrap();
-    let parser = Parser::new(Format::Ndjson, &config, None).unwrap();
+    let rules = Rules::new(
+        &config.input,
+        IdentitySpec::parse(&config.identity.key).unwrap(),
+    )
+    .unwrap();
+    let parser = Parser::new(Format::Ndjson, &config.input, None).unwrap();
     // The chunks a 2-thread scan makes (16), parsed once.
     let batches: Vec<Batch> = scan::split(&bytes, bytes.len() / 16 + 1)
         .into_iter()

@@ -22,14 +22,15 @@ fn parse(c: &mut Criterion) {
         let path = generated(out, EVENTS);
         let bytes = std::fs::read(&path).unwrap();
         let config = config_for(&path);
-        let rules = Rules::new(&config).unwrap();
+        let identity = scrapewatch::identity::IdentitySpec::parse(&config.identity.key).unwrap();
+        let rules = Rules::new(&config.input, identity).unwrap();
         let (header, body) = if format == Format::Csv {
             let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
             (Some(&bytes[..nl]), &bytes[nl + 1..])
         } else {
             (None, &bytes[..])
         };
-        let parser = Parser::new(format, &config, header).unwrap();
+        let parser = Parser::new(format, &config.input, header).unwrap();
         group.throughput(Throughput::Bytes(body.len() as u64));
         let id = Param {
             what: name,

@@ -83,14 +83,16 @@ fn main() {
         pool.install(|| measured_detect(&s, &config, &watchlist))
     } else {
         let bytes = std::fs::read(&path).expect("read");
-        let rules = Rules::new(&config).expect("rules");
+        let identity =
+            scrapewatch::identity::IdentitySpec::parse(&config.identity.key).expect("identity");
+        let rules = Rules::new(&config.input, identity).expect("rules");
         let (header, body) = if format == Format::Csv {
             let nl = bytes.iter().position(|&b| b == b'\n').expect("header");
             (Some(&bytes[..nl]), &bytes[nl + 1..])
         } else {
             (None, &bytes[..])
         };
-        let parser = Parser::new(format, &config, header).expect("parser");
+        let parser = Parser::new(format, &config.input, header).expect("parser");
         measured_parse(black_box(body), &parser, &rules)
     };
     let _ = std::fs::remove_dir_all(&dir);

@@ -6,8 +6,9 @@
 //! borrowed from the input, unescaped into reused scratch buffers only when
 //! escaped, and interned into the batch's tables.
 
-use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::format::settings::InputConfig;
+pub use crate::identity::{IdentitySpec, Part};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
 use crate::format::{trim, Escape, Field, Parser, Raw, Text, Wrapper};
@@ -15,53 +16,6 @@ use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
 use crate::time::Millis;
 use hashbrown::HashMap;
 use std::net::IpAddr;
-
-/// One part of an identity key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// The account (falls back to the ip when absent).
-    Account,
-    /// The ip address.
-    Ip,
-    /// The ip's network prefix of this many bits (IPv6 uses /64 when N <= 32).
-    IpPrefix(u8),
-    /// The user agent.
-    UserAgent,
-    /// The session.
-    Session,
-}
-
-/// What counts as one actor: one or more parts joined by `|`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentitySpec {
-    parts: Vec<Part>,
-}
-
-impl IdentitySpec {
-    /// Parses `account`, `ip`, `ip/24`, `user_agent`, `session` or a `+`
-    /// combination.
-    pub fn parse(spec: &str) -> Result<IdentitySpec> {
-        let mut parts = Vec::new();
-        for word in spec.split('+').map(str::trim) {
-            let part = match word {
-                "account" => Part::Account,
-                "ip" => Part::Ip,
-                "user_agent" | "ua" => Part::UserAgent,
-                "session" => Part::Session,
-                w => match w.strip_prefix("ip/").and_then(|n| n.parse::<u8>().ok()) {
-                    Some(n) if (1..=128).contains(&n) => Part::IpPrefix(n),
-                    _ => {
-                        return Err(Error::config(format!(
-                        "identity: `{word}` is not one of account, ip, ip/N, user_agent, session"
-                    )))
-                    }
-                },
-            };
-            parts.push(part);
-        }
-        Ok(IdentitySpec { parts })
-    }
-}
 
 /// Maps action words to canonical actions, case-insensitively.
 #[derive(Debug, Clone)]
@@ -134,7 +88,8 @@ impl Vocabulary {
     }
 }
 
-/// How lines become events, compiled once per scan from the [`Config`].
+/// How lines become events, compiled once per scan from the input
+/// settings and the identity.
 #[derive(Debug, Clone)]
 pub struct Rules {
     identity: IdentitySpec,
@@ -146,15 +101,15 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// Compiles the rules of a validated config.
-    pub fn new(config: &Config) -> Result<Rules> {
+    /// Compiles the rules of validated input settings and an identity.
+    pub fn new(input: &InputConfig, identity: IdentitySpec) -> Result<Rules> {
         Ok(Rules {
-            identity: IdentitySpec::parse(&config.identity.key)?,
-            vocabulary: Vocabulary::new(&config.input.actions),
-            offset_min: crate::time::parse_offset(&config.input.time_offset)
+            identity,
+            vocabulary: Vocabulary::new(&input.actions),
+            offset_min: crate::time::parse_offset(&input.time_offset)
                 .ok_or_else(|| Error::config("input.time_offset is invalid"))?,
-            max_line: config.input.max_line,
-            times: crate::time::year_range(config.input.time_range[0], config.input.time_range[1]),
+            max_line: input.max_line,
+            times: crate::time::year_range(input.time_range[0], input.time_range[1]),
         })
     }
 
@@ -595,7 +550,7 @@ fn identity<'s>(
     buf: &'s mut Vec<u8>,
 ) -> Parsed<(&'s [u8], bool)> {
     // The common case: the account, else the ip, borrowed as is.
-    if let [Part::Account] = spec.parts[..] {
+    if let [Part::Account] = spec.parts()[..] {
         return match (account, ip) {
             (Some(a), _) => Ok((a, false)),
             (None, Some(ip)) => Ok((ip, true)),
@@ -605,7 +560,7 @@ fn identity<'s>(
     buf.clear();
     let mut any = false;
     let mut fell_back = false;
-    for (i, part) in spec.parts.iter().enumerate() {
+    for (i, part) in spec.parts().iter().enumerate() {
         if i > 0 {
             buf.push(b'|');
         }
@@ -671,6 +626,7 @@ fn push_prefix(ip: &[u8], bits: u8, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::format::Format;
 
     #[test]
@@ -696,8 +652,9 @@ mod tests {
     }
 
     fn batch_of(config: &Config, text: impl AsRef<[u8]>) -> Batch {
-        let rules = Rules::new(config).unwrap();
-        let parser = Parser::new(Format::Ndjson, config, None).unwrap();
+        let identity = IdentitySpec::parse(&config.identity.key).unwrap();
+        let rules = Rules::new(&config.input, identity).unwrap();
+        let parser = Parser::new(Format::Ndjson, &config.input, None).unwrap();
         let mut b = Batch::new();
         b.add_lines(text.as_ref(), &parser, &rules, 0);
         b

@@ -10,7 +10,7 @@
 //! - **event**: one access, parsed from one line into a compact
 //!   [`event::Event`]; strings are interned ([`intern`]).
 //! - **identity**: who counts as one actor: an account, an ip, a prefix, a
-//!   combination ([`batch::IdentitySpec`]).
+//!   combination ([`identity::IdentitySpec`]).
 //! - **timeline**: one identity's events in time order; detection reads
 //!   every identity's as [`timeline::Timelines`].
 //! - **tally**: the account of every line: `lines = events + rejected +
@@ -52,8 +52,11 @@
 //! Which module may import which (checked by `tests/architecture.rs`, which
 //! fails on an upward import):
 //!
-//! - `time`, `intern`, `escape`, `event`, `finding`: the model; they import
-//!   nothing above them.
+//! - `time`, `intern`, `escape`, `event`, `finding`, `identity`: the model;
+//!   they import nothing above them.
+//! - `format` and `batch` (the parse layer): the model, `tally` and their own
+//!   settings (`format::settings`); never the app `config`, detection or the
+//!   driver.
 //! - `timeline`: the model only.
 //! - `detect`, `explain`: the model, `timeline`, `config` and `watchlist`;
 //!   never the driver (`scan`), `input`, the parsers (`format`, `batch`),
@@ -86,6 +89,7 @@ pub mod explain;
 pub mod finding;
 pub mod format;
 pub mod generate;
+pub mod identity;
 pub mod input;
 pub mod intern;
 pub mod manifest;

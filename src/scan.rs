@@ -13,6 +13,7 @@ use crate::format::w3c;
 use crate::format::{
     is_comment, sniff, trim, Format, Kind, Parser, Wrapper, SNIFF_BYTES, SNIFF_LINES,
 };
+use crate::identity::IdentitySpec;
 use crate::input::{Change, Extent, Input, Source};
 use crate::summary::{FileSummary, Summary};
 use crate::tally::{Counts, Example, Examples, Note};
@@ -97,7 +98,7 @@ pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan
 }
 
 fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
-    let rules = Rules::new(config)?;
+    let rules = Rules::new(&config.input, IdentitySpec::parse(&config.identity.key)?)?;
     let forced = Format::from_name(&config.input.format);
     let sources = config
         .input
@@ -429,14 +430,14 @@ fn start(
 ) -> Result<(Option<Format>, Parser)> {
     let fields = pre.fields.or(seen);
     let Some(first) = pre.first else {
-        let parser = Parser::new(Format::Ndjson, config, None)
+        let parser = Parser::new(Format::Ndjson, &config.input, None)
             .map_err(|e| Error::new(ErrorKind::Data, e))?;
         return Ok((None, parser));
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
     // A `#Fields:` directive says W3C, whatever its lines look like.
     if forced.is_none() && fields.is_some() || forced == Some(Format::W3c) {
-        let parser = Parser::new(Format::W3c, config, None)
+        let parser = Parser::new(Format::W3c, &config.input, None)
             .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
         let tabs = memchr::memchr(b'\t', first).is_some();
         let parser = match fields.and_then(|d| parser.with_fields(d, tabs)) {
@@ -457,7 +458,7 @@ fn start(
         )
     })?;
     let header = format.has_header().then_some(first);
-    let parser = Parser::new(format, config, header)
+    let parser = Parser::new(format, &config.input, header)
         .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
     // A CSV header is a bare line: CSV is never read inside a wrapper.
     let wrapper = if format.has_header() {
@@ -751,7 +752,7 @@ fn read_stream(
                         {
                             fields_seen = Some(line.to_vec());
                         }
-                        match Parser::new(Format::Ndjson, config, None) {
+                        match Parser::new(Format::Ndjson, &config.input, None) {
                             Ok(p) => batch.add_head(&buf[..complete], &p, rules, index),
                             Err(e) => {
                                 read.error = Some(Error::new(ErrorKind::Data, e));
@@ -938,7 +939,11 @@ mod tests {
         std::fs::write(&path, AT_OPEN).unwrap();
         let input = Input::Path(path.clone());
         let config = Config::default();
-        let rules = Rules::new(&config).unwrap();
+        let rules = Rules::new(
+            &config.input,
+            IdentitySpec::parse(&config.identity.key).unwrap(),
+        )
+        .unwrap();
         let options = Options::default();
         crate::input::install_sigbus_guard();
         let source = Source::open(&input, mmap).unwrap();

@@ -4,8 +4,8 @@
 //! gives system, action, record and page by the shared URL rules
 //! ([`super::url`]).
 
+use super::settings::ClfConfig;
 use super::{url, Escape, Field, Raw, Text};
-use crate::config::ClfConfig;
 use crate::tally::Reason;
 
 /// A combined-log-format parser for one configuration.
@@ -112,7 +112,7 @@ fn quoted<'a>(rest: &mut &'a [u8]) -> Option<Text<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClfConfig;
+    use crate::format::settings::ClfConfig;
 
     fn fields(p: &Parser, line: &str) -> Result<Vec<(Field, String)>, Reason> {
         let mut raw = Raw::default();

@@ -5,8 +5,8 @@
 //! per-record allocation. A record is one line: a newline inside quotes is
 //! not supported, and such a line is rejected as a quoting error.
 
+use super::settings::Fields;
 use super::{trim, Escape, Field, Raw, Text};
-use crate::config::Fields;
 use crate::tally::Reason;
 
 /// A CSV parser bound to one file's header.

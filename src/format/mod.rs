@@ -6,14 +6,15 @@
 pub mod clf;
 pub mod csv;
 pub mod ndjson;
+pub mod settings;
 pub mod url;
 pub mod w3c;
 pub mod wrap;
 
 pub use wrap::Wrapper;
 
-use crate::config::Config;
 use crate::tally::Reason;
+use settings::InputConfig;
 
 /// A line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -336,16 +337,16 @@ impl Parser {
     /// (tab- or space-separated).
     pub fn new(
         format: Format,
-        config: &Config,
+        input: &InputConfig,
         header: Option<&[u8]>,
     ) -> std::result::Result<Parser, String> {
         let lines = match format {
-            Format::Ndjson => Lines::Ndjson(ndjson::Parser::new(&config.input.fields)),
+            Format::Ndjson => Lines::Ndjson(ndjson::Parser::new(&input.fields)),
             Format::Csv => Lines::Csv(csv::Parser::new(
-                &config.input.fields,
+                &input.fields,
                 header.ok_or("a CSV file needs a header row")?,
             )?),
-            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&config.input.clf)?)),
+            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&input.clf)?)),
             Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
         };
         let maps_url = match &lines {
@@ -358,7 +359,7 @@ impl Parser {
             format,
             wrapper: Wrapper::None,
             docker: wrap::Docker::default(),
-            url: url::Rules::new(&config.input.clf)?,
+            url: url::Rules::new(&input.clf)?,
             maps_url,
         })
     }

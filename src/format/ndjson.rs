@@ -7,8 +7,8 @@
 //! breaks it as invalid JSON; string contents are unescaped only when a
 //! field is used.
 
+use super::settings::Fields;
 use super::{Escape, Field, Raw, Text};
-use crate::config::Fields;
 use crate::intern::same;
 use crate::tally::Reason;
 

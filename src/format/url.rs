@@ -8,8 +8,8 @@
 //! not a burst of reads. The rules live under `input.clf` in the config,
 //! where they were first needed.
 
+use super::settings::ClfConfig;
 use super::{Field, Raw, Text};
-use crate::config::ClfConfig;
 use memchr::memmem::Finder;
 use regex::bytes::Regex;
 
