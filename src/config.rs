@@ -24,6 +24,35 @@ pub struct Config {
     /// Per-role threshold overrides: `[overrides.ROLE.RULE]` tables with
     /// any keys of `[rules.RULE]`.
     pub overrides: BTreeMap<String, toml::Table>,
+    /// Gaps in the logs: what quiet stretch is reported as missing logs.
+    pub gaps: GapsConfig,
+}
+
+/// When a stretch with no events is a gap in the logs (see
+/// [`crate::gaps`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GapsConfig {
+    /// Look for gaps at all.
+    pub enabled: bool,
+    /// A gap is longer than this many times the upper quartile of the
+    /// source's longest daily quiet stretches...
+    pub factor: f64,
+    /// ...and than this many seconds.
+    pub min_secs: u64,
+    /// Sources with events on fewer days have no usual quiet to judge by.
+    pub min_days: u64,
+}
+
+impl Default for GapsConfig {
+    fn default() -> GapsConfig {
+        GapsConfig {
+            enabled: true,
+            factor: 3.0,
+            min_secs: 3600,
+            min_days: 7,
+        }
+    }
 }
 
 /// Every rule's thresholds. Durations are in seconds.
@@ -658,6 +687,9 @@ fn range(key: &str) -> Option<Range> {
     Some(match key {
         "input.max_line" => Int(64, 1 << 30, " bytes (64 B to 1 GiB)"),
         "input.max_rejected_share" => Float(0.0, 1.0, " (a share of a file's lines)"),
+        "gaps.factor" => Float(1.0, 1000.0, " (times the upper quartile of daily quiet)"),
+        "gaps.min_secs" => SECONDS,
+        "gaps.min_days" => Int(1, 366, " days"),
         "rules.sequential-read.min_run" => Int(2, 1_000_000_000, " records"),
         "rules.sequential-read.max_gap" => Int(1, u32::MAX as i64, " (an id step)"),
         "rules.sequential-read.max_pause" => SECONDS,

@@ -22,7 +22,7 @@ use std::fmt;
 /// a key or column is added, removed, renamed or changes its meaning or
 /// type (docs/findings-schema.md), so a consumer can refuse what it was
 /// not written for.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One line of the JSON findings output: the finding with the
 /// [`SCHEMA_VERSION`] it is written in as its first key.
@@ -453,6 +453,10 @@ pub struct Evidence {
     pub allowed: Vec<String>,
     /// Up to five raw lines as `file:line`.
     pub samples: Vec<String>,
+    /// Gaps in the logs this finding's window touches (of its system or of
+    /// a file its samples come from): the logs around it are incomplete.
+    #[serde(default)]
+    pub gaps: Vec<String>,
 }
 
 impl Evidence {
@@ -470,8 +474,18 @@ impl Evidence {
             shared: None,
             allowed: Vec::new(),
             samples: Vec::new(),
+            gaps: Vec::new(),
         }
     }
+}
+
+/// What an earlier run reported of a finding that has since grown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reported {
+    /// The episode's end then (RFC 3339 UTC).
+    pub end: String,
+    /// Its events then.
+    pub events: u64,
 }
 
 /// One finding.
@@ -506,6 +520,11 @@ pub struct Finding {
     /// `--show-suppressed`.
     #[serde(default)]
     pub suppressed: bool,
+    /// With `--state`: what an earlier run reported of this finding, when
+    /// it is reported again because its episode grew; `null` when it is
+    /// new (or no state is kept).
+    #[serde(default)]
+    pub reported_before: Option<Reported>,
     /// Start in milliseconds (for ordering and merging).
     #[serde(skip)]
     pub start_ms: Millis,
@@ -644,6 +663,7 @@ pub(crate) mod testing {
             message: Message::default(),
             evidence: Evidence::new(String::new(), 0.0, 0.0),
             suppressed: false,
+            reported_before: None,
             start_ms: 0,
             end_ms: 0,
         }

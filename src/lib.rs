@@ -88,6 +88,7 @@ pub mod event;
 pub mod explain;
 pub mod finding;
 pub mod format;
+pub mod gaps;
 pub mod generate;
 pub mod identity;
 pub mod input;

@@ -653,8 +653,19 @@ pub fn merge(dir: &Path) -> Result<Merged> {
         &decided,
     )?);
     let space = RecordSpace::Known(manifest.record_space.clone());
+    let mut detection = detect::finish(&tl, &watchlist, &space, findings);
+    // The gaps were found over the whole scan, before partitioning.
+    let gaps: crate::gaps::Gaps = manifest
+        .summary
+        .get("gaps")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .map_err(|e| data(&dir.join("partition.json"), format!("gaps: {e}")))?
+        .unwrap_or_default();
+    crate::gaps::mark(&mut detection.findings, &gaps);
     Ok(Merged {
-        detection: detect::finish(&tl, &watchlist, &space, findings),
+        detection,
         summary: manifest.summary,
         errors: manifest.errors,
     })

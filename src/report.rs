@@ -119,6 +119,26 @@ pub fn render(
         if options.show_suppressed { ", shown" } else { "" },
     );
 
+    if !s.gaps.found.is_empty() {
+        h.push_str("<section id=\"gaps\"><h2>Gaps in the logs</h2><p>Stretches with no events far longer than the source's usual quiet: logs may be missing there.</p><table class=\"rank\"><tr><th>source</th><th>name</th><th>no events from</th><th>to</th><th>on days it logs</th><th>usual longest daily quiet</th></tr>\n");
+        for g in &s.gaps.found {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{} s</td><td>{} s</td></tr>",
+                match g.source {
+                    crate::gaps::Source::File => "file",
+                    crate::gaps::Source::System => "system",
+                },
+                escape(&g.name),
+                escape(&g.start),
+                escape(&g.end),
+                if g.trailing { " (end of the logs)" } else { "" },
+                group(g.active_secs as u64),
+                group(g.usual_secs as u64),
+            );
+        }
+        h.push_str("</table></section>\n");
+    }
     h.push_str("<section id=\"ranking\"><h2>Identities ranked by risk</h2><table class=\"rank\"><tr><th>#</th><th>identity</th><th>best score</th><th>rules</th><th>findings</th></tr>\n");
     for (i, real) in shown.iter().enumerate() {
         let mine: Vec<&Finding> = findings
@@ -161,7 +181,7 @@ pub fn render(
             let _ = writeln!(
                 h,
                 "<div class=\"finding\" data-rule=\"{rule}\"><span class=\"sev {sev}\">{sev} {score}</span> <b>{rule}</b> <span class=\"when\">{start} .. {end}</span>{sup}<p>{msg}</p>\
-                 <p class=\"evidence\">observed {obs} against {thr} ({measure}); {events} events; lines: {samples}</p></div>",
+                 <p class=\"evidence\">observed {obs} against {thr} ({measure}); {events} events; lines: {samples}</p>{gaps}</div>",
                 rule = escape(f.rule.name()),
                 sev = f.severity.name(),
                 score = f.score,
@@ -174,6 +194,14 @@ pub fn render(
                 measure = escape(&f.evidence.measure),
                 events = group(f.events),
                 samples = escape(&f.evidence.samples.join(" ")),
+                gaps = if f.evidence.gaps.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<p class=\"note\">touches a gap in the logs: {}</p>",
+                        escape(&f.evidence.gaps.join("; "))
+                    )
+                },
             );
         }
         if let Some(sym) = scan.tables.identities.get_sym(real.as_bytes()) {

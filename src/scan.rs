@@ -184,8 +184,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
 
     phases.end("read and parse");
     let (events, tables) = merge(batches, &mut phases)?;
-    let paths = inputs.iter().map(Input::name).collect();
-    let summary = Summary::new(
+    let paths: Vec<String> = inputs.iter().map(Input::name).collect();
+    let mut summary = Summary::new(
         summaries,
         all_examples,
         all_notes,
@@ -194,6 +194,13 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         config.input.max_rejected_share,
     );
     phases.end("summary");
+    let timelines = crate::timeline::Timelines {
+        events: &events,
+        tables: &tables,
+        paths: &paths,
+    };
+    summary.gaps = crate::gaps::find(&timelines, &config.gaps);
+    phases.end("gaps");
     Ok(Scan {
         events,
         tables,

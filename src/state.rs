@@ -122,6 +122,11 @@ impl State {
                         end: f.end.clone(),
                         events: f.events,
                     });
+                    let mut f = f;
+                    f.reported_before = Some(crate::finding::Reported {
+                        end: was.end.clone(),
+                        events: was.events,
+                    });
                     split.report.push(f);
                 }
                 Some(_) => split.held += 1,

@@ -165,6 +165,9 @@ pub struct Summary {
     pub last: Option<String>,
     /// Each input's account.
     pub per_file: Vec<FileSummary>,
+    /// Stretches with no events far longer than their source's usual
+    /// quiet ([`crate::gaps`]).
+    pub gaps: crate::gaps::Gaps,
 }
 
 impl Summary {
@@ -216,6 +219,7 @@ impl Summary {
             first: first.map(crate::time::format),
             last: last.map(crate::time::format),
             per_file: files,
+            gaps: crate::gaps::Gaps::default(),
         }
     }
 
@@ -269,6 +273,26 @@ impl Summary {
         for w in &self.warnings {
             let _ = writeln!(s, "warning: {w}");
         }
+        for g in &self.gaps.found {
+            let _ = writeln!(
+                s,
+                "gap: {} {}: no events from {} to {} ({} on days it logs; usually at most {} a day){}",
+                match g.source {
+                    crate::gaps::Source::File => "file",
+                    crate::gaps::Source::System => "system",
+                },
+                g.name,
+                g.start,
+                g.end,
+                duration(g.active_secs),
+                duration(g.usual_secs),
+                if g.trailing {
+                    ", then silent to the end of the logs"
+                } else {
+                    ""
+                },
+            );
+        }
         if let Some(timing) = timing {
             let _ = writeln!(
                 s,
@@ -279,6 +303,16 @@ impl Summary {
             );
         }
         s
+    }
+}
+
+/// `secs` as hours and minutes (`18h10m`), or minutes under an hour.
+fn duration(secs: i64) -> String {
+    let (h, m) = (secs / 3600, secs % 3600 / 60);
+    if h > 0 {
+        format!("{h}h{m:02}m")
+    } else {
+        format!("{m}m")
     }
 }
 

@@ -87,6 +87,7 @@ fn finding(identity: &str) -> Finding {
             ..Evidence::new("distinct ips in 1h".into(), 2.0, 1.0)
         },
         suppressed: false,
+        reported_before: None,
         start_ms: scrapewatch::time::parse(b"2025-06-03T19:00:00Z", 0).unwrap(),
         end_ms: scrapewatch::time::parse(b"2025-06-03T20:00:00.250Z", 0).unwrap(),
     };

@@ -51,6 +51,11 @@ fn three_runs_over_a_growing_log_report_each_finding_once_plus_growth() {
                     "run {run}: {id} reported again without growing: {was:?} -> {now:?}"
                 );
                 assert!(stderr.contains(&format!("grew: {id}")), "{stderr}");
+                // The JSON line itself says what was reported before.
+                assert_eq!(f["reported_before"]["end"], was.0.as_str(), "{f}");
+                assert_eq!(f["reported_before"]["events"], was.1, "{f}");
+            } else {
+                assert!(f["reported_before"].is_null(), "new, yet: {f}");
             }
             reported.insert(id, now);
         }
@@ -108,4 +113,36 @@ fn a_damaged_state_file_hides_nothing() {
         stderr.contains("warning") && stderr.contains("reporting every finding"),
         "{stderr}"
     );
+}
+
+/// `--fail-on` judges what this run reports: a run whose findings were all
+/// reported before (held back) does not fail; without the state it does.
+#[test]
+fn fail_on_ignores_findings_held_back() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), &lines());
+    let status = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scrapewatch"))
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                "access.ndjson",
+                "--watchlist",
+                "watchlist.csv",
+                "-q",
+            ])
+            .args(["--output-format", "json", "--fail-on", "high"])
+            .args(extra)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(
+        status(&["--state", "state.json"]),
+        Some(1),
+        "first run: new findings"
+    );
+    assert_eq!(status(&["--state", "state.json"]), Some(0), "all held back");
+    assert_eq!(status(&[]), Some(1), "without state every finding counts");
 }

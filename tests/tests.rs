@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod detect;
 mod formats;
+mod gaps;
 mod generate;
 mod invariance;
 mod manifest;

@@ -103,11 +103,13 @@ pub fn detect_every_way(
 ) -> (Scan, Detection) {
     let inputs: Vec<Input> = files.iter().cloned().map(Input::Path).collect();
     let reference = scan(config, &inputs, &Options::default()).unwrap();
-    let detection = detect(&reference.timelines(), config, watchlist).unwrap();
+    let mut detection = detect(&reference.timelines(), config, watchlist).unwrap();
+    scrapewatch::gaps::mark(&mut detection.findings, &reference.summary.gaps);
     let expected = render_all(&reference, &detection);
     for options in paths() {
         let s = scan(config, &inputs, &options).unwrap();
-        let d = detect(&s.timelines(), config, watchlist).unwrap();
+        let mut d = detect(&s.timelines(), config, watchlist).unwrap();
+        scrapewatch::gaps::mark(&mut d.findings, &s.summary.gaps);
         let got = render_all(&s, &d);
         assert!(
             got == expected,

@@ -123,5 +123,5 @@ pub fn run_merge(args: MergeArgs) -> Result<i32> {
     for e in &merged.errors {
         eprintln!("scrapewatch: {}", printable(e));
     }
-    Ok(out.status(&merged.detection, !merged.errors.is_empty()))
+    Ok(out.status(&shown, !merged.errors.is_empty()))
 }

@@ -66,7 +66,8 @@ pub fn run(args: ReportArgs) -> Result<i32> {
         true,
         (&[args.html.as_path()], &reads),
     )?;
-    let detection = scrapewatch::detect::detect(&scan.timelines(), &config, &watchlist)?;
+    let mut detection = scrapewatch::detect::detect(&scan.timelines(), &config, &watchlist)?;
+    scrapewatch::gaps::mark(&mut detection.findings, &scan.summary.gaps);
     let html = report::render(
         &scan,
         &detection,

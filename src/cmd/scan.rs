@@ -189,6 +189,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     } else {
         detect::detect(&scan.timelines(), &config, &watchlist)?
     };
+    scrapewatch::gaps::mark(&mut detection.findings, &scan.summary.gaps);
     let before_since = period.restrict_findings(&mut detection);
     if !args.no_detect {
         scan.phases
@@ -315,7 +316,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         eprintln!("scrapewatch: {}", printable(&e.to_string()));
     }
     let failed = !resolve_errors.is_empty() || !scan.errors.is_empty();
-    Ok(out.status(&detection, failed))
+    Ok(out.status(&shown, failed))
 }
 
 /// What replaces the excerpts of bad lines when pseudonymising: they are
@@ -419,12 +420,15 @@ impl FindingsOptions {
         Ok(())
     }
 
-    /// The exit status: 2 when an input failed, else 1 when a finding is
-    /// at or above `--fail-on`, else 0.
-    pub fn status(&self, detection: &Detection, failed: bool) -> i32 {
-        let failing = self
-            .fail_on
-            .is_some_and(|level| detection.active().any(|f| f.severity >= level.severity()));
+    /// The exit status: 2 when an input failed, else 1 when a reported
+    /// finding (not suppressed, not held back by `--state`) is at or above
+    /// `--fail-on`, else 0.
+    pub fn status(&self, reported: &[Finding], failed: bool) -> i32 {
+        let failing = self.fail_on.is_some_and(|level| {
+            reported
+                .iter()
+                .any(|f| !f.suppressed && f.severity >= level.severity())
+        });
         match (failed, failing) {
             (true, _) => 2,
             (false, true) => 1,

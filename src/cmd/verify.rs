@@ -78,6 +78,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     } else {
         detect::detect(&scan.timelines(), &config, &watchlist)?
     };
+    scrapewatch::gaps::mark(&mut detection.findings, &scan.summary.gaps);
     period.restrict_findings(&mut detection);
     let shown = super::scan::shown(
         &detection,

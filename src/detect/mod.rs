@@ -123,6 +123,7 @@ impl<'a> Context<'a> {
             message,
             evidence,
             suppressed: false,
+            reported_before: None,
             start_ms: start,
             end_ms: end,
         }

@@ -596,6 +596,7 @@ mod tests {
                 ..Evidence::new("records read in id order".into(), 300.0, 200.0)
             },
             suppressed: false,
+            reported_before: None,
             start_ms: 0,
             end_ms: 0,
         }
