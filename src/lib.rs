@@ -83,12 +83,14 @@ pub mod config;
 pub mod detect;
 pub mod error;
 pub mod escape;
+#[cfg(feature = "generator")]
 pub mod eval;
 pub mod event;
 pub mod explain;
 pub mod finding;
 pub mod format;
 pub mod gaps;
+#[cfg(feature = "generator")]
 pub mod generate;
 pub mod identity;
 pub mod input;

@@ -52,7 +52,16 @@ fn exit_code(err: &anyhow::Error) -> i32 {
         }
     }
     // Messages can quote log content or odd file names: made printable.
-    let message = format!("{err:#}");
+    // The chain of causes, leaving out a cause whose words the message
+    // already gives (a library error names its I/O cause in its message
+    // and keeps it as its source).
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message = format!("{message}: {cause}");
+        }
+    }
     eprintln!(
         "scrapewatch: {}",
         scrapewatch::output::printable_lines(&message)
