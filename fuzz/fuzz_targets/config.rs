@@ -29,7 +29,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(config) = Config::load(Some(&path), &overrides) else {
         return;
     };
-    scrapewatch::batch::Rules::new(&config.input, scrapewatch::identity::IdentitySpec::parse(&config.identity.key).expect("a loaded config has a valid identity")).expect("a loaded config compiles into scan rules");
+    scrapewatch::batch::Rules::new(
+        &config.input,
+        scrapewatch::identity::IdentitySpec::parse(&config.identity.key)
+            .expect("a loaded config has a valid identity"),
+    )
+    .expect("a loaded config compiles into scan rules");
     for role in config.overrides.keys() {
         config
             .rules_for(role)

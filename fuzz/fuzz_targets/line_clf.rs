@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         ]
     });
     for config in configs {
-        let parser = Parser::new(Format::Clf, config, None).expect("a CLF parser");
+        let parser = Parser::new(Format::Clf, &config.input, None).expect("a CLF parser");
         parse_lines(&parser, config, data);
     }
 });

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         None => (data, &b""[..]),
     };
     let header = header.strip_suffix(b"\r").unwrap_or(header);
-    if let Ok(parser) = Parser::new(Format::Csv, config, Some(header)) {
+    if let Ok(parser) = Parser::new(Format::Csv, &config.input, Some(header)) {
         parse_lines(&parser, config, body);
     }
 });

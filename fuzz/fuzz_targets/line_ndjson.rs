@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         ]
     });
     for config in configs {
-        let parser = Parser::new(Format::Ndjson, config, None).expect("an NDJSON parser");
+        let parser = Parser::new(Format::Ndjson, &config.input, None).expect("an NDJSON parser");
         parse_lines(&parser, config, data);
     }
 });

@@ -432,7 +432,10 @@ pub fn parse_lines(parser: &scrapewatch::format::Parser, config: &Config, data: 
             }
         }
     }
-    let rules = scrapewatch::batch::Rules::new(config).expect("rules of a valid config");
+    let identity = scrapewatch::identity::IdentitySpec::parse(&config.identity.key)
+        .expect("the identity of a valid config");
+    let rules =
+        scrapewatch::batch::Rules::new(&config.input, identity).expect("rules of a valid config");
     let mut batch = scrapewatch::batch::Batch::new();
     batch.add_lines(data, parser, &rules, 0);
     let expected = match data.last() {
