@@ -22,7 +22,7 @@ use std::fmt;
 /// a key or column is added, removed, renamed or changes its meaning or
 /// type (docs/findings-schema.md), so a consumer can refuse what it was
 /// not written for.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One line of the JSON findings output: the finding with the
 /// [`SCHEMA_VERSION`] it is written in as its first key.
@@ -57,6 +57,10 @@ pub enum Family {
     /// Campaign-linked and unauthorised access.
     #[serde(rename = "watchlist")]
     Watchlist,
+    /// What a web log says beside the records: answers (status) and user
+    /// agents.
+    #[serde(rename = "web")]
+    Web,
 }
 
 impl Family {
@@ -66,6 +70,7 @@ impl Family {
             Family::BulkRead => "bulk-read",
             Family::Rate => "rate",
             Family::Watchlist => "watchlist",
+            Family::Web => "web",
         }
     }
 }
@@ -144,6 +149,22 @@ rules! {
     WatchedRecord = "watched-record", Watchlist, High;
     /// Identities that share something and together read too much.
     Coordinated = "coordinated", Watchlist, High;
+    // Web signals (issue 13): pages, answers and user agents.
+    /// Many distinct non-static pages fetched fast.
+    Crawl = "crawl", BulkRead, Medium;
+    /// Many 403/404 answers over distinct targets.
+    Probing = "probing", Web, Medium;
+    /// A burst of 403/418/429 answers: the server already judged.
+    ServerVerdict = "server-verdict", Web, Medium;
+    /// Requests from a declared crawler (Googlebot, bingbot...): its own
+    /// class, not an alert.
+    DeclaredCrawler = "declared-crawler", Web, Info;
+    /// Requests from a scripted client (python-requests, curl, Wget...).
+    ScriptedClient = "scripted-client", Web, Low;
+    /// Many distinct user agents from one address.
+    AgentRotation = "agent-rotation", Web, Medium;
+    /// Requests from a user agent the watchlist names by pattern.
+    WatchedAgent = "watched-agent", Web, High;
 }
 
 impl RuleId {
@@ -343,6 +364,9 @@ impl<'de> Deserialize<'de> for Message {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, not an alert (a declared crawler): never counts
+    /// towards `--fail-on`, alerts or scores of quality.
+    Info,
     /// Worth a look.
     Low,
     /// Worth a look soon.
@@ -357,6 +381,7 @@ impl Severity {
     /// The word.
     pub fn name(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
@@ -364,9 +389,16 @@ impl Severity {
         }
     }
 
+    /// Whether a finding of this severity is an alert a person must
+    /// clear (everything above [`Severity::Info`]).
+    pub fn is_alert(self) -> bool {
+        self > Severity::Info
+    }
+
     /// The severity named `s`.
     pub fn from_name(s: &str) -> Option<Severity> {
         [
+            Severity::Info,
             Severity::Low,
             Severity::Medium,
             Severity::High,
@@ -409,6 +441,14 @@ pub enum Shared {
     Network(String),
     /// A user agent.
     UserAgent(String),
+    /// A network prefix and a user agent together (web identities: many
+    /// addresses of one network announcing one agent).
+    NetworkAgent {
+        /// The prefix, such as `198.51.100.0/24`.
+        network: String,
+        /// The user agent.
+        user_agent: String,
+    },
 }
 
 impl Shared {
@@ -418,6 +458,13 @@ impl Shared {
             Shared::Campaign(c) => [Part::from("campaign "), Part::from(c)],
             Shared::Network(n) => [Part::from("ip "), Part::network(n)],
             Shared::UserAgent(a) => [Part::from("user agent "), Part::from(a)],
+            Shared::NetworkAgent {
+                network,
+                user_agent,
+            } => [
+                Part::from(format!("user agent {user_agent} from ")),
+                Part::network(network),
+            ],
         }
     }
 }
@@ -453,6 +500,11 @@ pub struct Evidence {
     pub allowed: Vec<String>,
     /// Up to five raw lines as `file:line`.
     pub samples: Vec<String>,
+    /// When several windows of the rule merged into one episode: the
+    /// start and end (RFC 3339 UTC) of the worst of them, whose values
+    /// `observed` and the samples are.
+    #[serde(default)]
+    pub worst: Option<(String, String)>,
 }
 
 impl Evidence {
@@ -470,6 +522,7 @@ impl Evidence {
             shared: None,
             allowed: Vec::new(),
             samples: Vec::new(),
+            worst: None,
         }
     }
 }
@@ -548,6 +601,7 @@ impl Finding {
 /// the severity's base, plus 10 for each doubling past the threshold.
 pub fn score(severity: Severity, observed: f64, threshold: f64) -> u8 {
     let base = match severity {
+        Severity::Info => 10.0,
         Severity::Low => 30.0,
         Severity::Medium => 50.0,
         Severity::High => 70.0,
@@ -578,7 +632,10 @@ pub fn cmp_within(a: &Finding, b: &Finding) -> Ordering {
 /// rule repeated), then the name.
 pub fn rank(findings: &mut [Finding]) {
     let mut best: BTreeMap<(&str, RuleId), u8> = BTreeMap::new();
-    for f in findings.iter().filter(|f| !f.suppressed) {
+    for f in findings
+        .iter()
+        .filter(|f| !f.suppressed && f.severity.is_alert())
+    {
         let b = best.entry((&f.identity, f.rule)).or_default();
         *b = (*b).max(f.score);
     }

@@ -257,7 +257,7 @@ fn json_options_take_a_file_or_stdout() {
         "-",
     ]);
     let rows: serde_json::Value = serde_json::from_slice(&sweep.stdout).unwrap();
-    assert_eq!(rows["schema_version"], 1);
+    assert_eq!(rows["schema_version"], scrapewatch::finding::SCHEMA_VERSION);
     assert_eq!(rows["rows"].as_array().unwrap().len(), 2);
 }
 

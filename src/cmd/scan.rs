@@ -425,6 +425,8 @@ impl FindingsOptions {
         let failing = self
             .fail_on
             .is_some_and(|level| detection.active().any(|f| f.severity >= level.severity()));
+        // `info` is below every level `--fail-on` takes: a declared crawler
+        // never fails a run.
         match (failed, failing) {
             (true, _) => 2,
             (false, true) => 1,
