@@ -19,3 +19,4 @@ mod schema;
 mod settings;
 mod siem;
 mod state;
+mod web;
