@@ -612,7 +612,12 @@ pub fn score(severity: Severity, observed: f64, threshold: f64) -> u8 {
     } else {
         observed.max(1.0)
     };
-    (base + 10.0 * ratio.max(1.0).log2()).clamp(0.0, 100.0) as u8
+    let top = match severity {
+        // Never above a low alert's base: info is not an alert.
+        Severity::Info => 29.0,
+        _ => 100.0,
+    };
+    (base + 10.0 * ratio.max(1.0).log2()).clamp(0.0, top) as u8
 }
 
 /// The total order of findings within one identity: most serious first.
@@ -717,6 +722,7 @@ mod tests {
         assert_eq!(score(Severity::High, 200.0, 100.0), 80);
         assert_eq!(score(Severity::Critical, 1e9, 1.0), 100);
         assert_eq!(score(Severity::Low, 5.0, 0.0), 53);
+        assert_eq!(score(Severity::Info, 60.0, 1.0), 29, "info stays under low");
     }
 
     #[test]

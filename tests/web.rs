@@ -148,6 +148,16 @@ fn a_declared_crawler_alone_does_not_fail_the_run() {
         .collect();
     assert!(!lines.is_empty());
     assert!(lines.iter().all(|f| f["severity"] == "info"), "{lines:?}");
+    assert!(
+        lines.iter().all(|f| f["score"].as_u64() < Some(30)),
+        "{lines:?}"
+    );
+    // The rule that does not apply to this identity kind is named as off.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: shared-credential is off for identity ip"),
+        "{stderr}"
+    );
     let out = scan(&data("fixtures/web/agents.log"));
     assert_eq!(out.status.code(), Some(1));
     assert!(!Severity::Info.is_alert() && Severity::Low.is_alert());
