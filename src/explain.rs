@@ -314,8 +314,26 @@ pub fn explain(
                         rules.regularity.min_events,
                         detect::window_name(rules.regularity.max_gap)
                     );
+                } else if let Some(why) = match rule {
+                    RuleId::Probing => Some("no request was answered 403 or 404"),
+                    RuleId::ServerVerdict => Some("no request was answered 403, 418 or 429"),
+                    RuleId::ScriptedClient => Some("no request named a scripted client"),
+                    RuleId::AgentRotation => Some("one user agent only"),
+                    RuleId::Crawl => Some("no page (record or non-static path) requested"),
+                    _ => None,
+                } {
+                    v.note = why.into();
                 }
             }
+        }
+        if v.fired > 0
+            && rule != RuleId::DeclaredCrawler
+            && mine.iter().all(|f| f.suppressed || !f.severity.is_alert())
+        {
+            v.note = match v.note.is_empty() {
+                true => "info, not an alert".into(),
+                false => format!("info, not an alert; {}", v.note),
+            };
         }
         verdicts.push(v);
     }

@@ -244,6 +244,10 @@ fn explain_and_sweep_show_the_web_rules() {
         "{shared}"
     );
     assert_eq!(rule("probing")["fired"], 0);
+    assert_eq!(
+        rule("probing")["note"],
+        "no request was answered 403 or 404"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("sweep.json");
