@@ -75,6 +75,14 @@ pub struct Rules {
     pub shared_credential: SharedCredential,
     pub watched_record: Switch,
     pub coordinated: Coordinated,
+    // Web signals (issue 13).
+    pub crawl: Crawl,
+    pub probing: Probing,
+    pub server_verdict: ServerVerdict,
+    pub declared_crawler: DeclaredCrawler,
+    pub scripted_client: ScriptedClient,
+    pub agent_rotation: AgentRotation,
+    pub watched_agent: Switch,
 }
 
 macro_rules! rule_config {
@@ -144,6 +152,11 @@ rule_config!(
         window: i64 = 3600,
         /// Bytes in one window before it is a finding.
         max_bytes: u64 = 500_000_000,
+        /// Requests for distinct objects (records or paths; static assets
+        /// count by request) in that window, at least; and the bytes must
+        /// reach the limit without the window's largest response: one
+        /// large download is not bulk access.
+        min_objects: u64 = 20,
     }
 );
 rule_config!(
@@ -242,8 +255,90 @@ rule_config!(
         /// ...and so are those shared by more than this share of all
         /// identities (in a small log, a browser looks rare by count).
         max_share: f64 = 0.05,
+        /// Web identities (ip, ip/N): addresses of one /24 announcing one
+        /// user agent form a group whatever its size (up to 256, the
+        /// addresses of a /24), read over this longer window...
+        long_window: i64 = 604_800,
+        /// ...against this many distinct records (pages) together.
+        long_max_records: u64 = 2000,
     }
 );
+
+// Web signals (issue 13): pages, answers and user agents.
+rule_config!(
+    /// `crawl`: distinct non-static pages (records, or paths where a URL
+    /// has no id) fetched fast.
+    Crawl {
+        /// A short window...
+        window: i64 = 20,
+        /// ...and the distinct pages in it (41 in 20 s: over 40 pages
+        /// faster than 2 a second).
+        max_pages: u64 = 41,
+        /// A longer window (link-walkers)...
+        long_window: i64 = 60,
+        /// ...and the distinct pages in it.
+        long_max_pages: u64 = 50,
+    }
+);
+rule_config!(
+    /// `probing`: answers 403 and 404 over distinct targets.
+    Probing {
+        /// Window length.
+        window: i64 = 600,
+        /// Distinct targets answered 403 or 404 in one window.
+        min_targets: u64 = 20,
+        /// Share of the window's requests answered 403 or 404, at least.
+        min_share: f64 = 0.5,
+    }
+);
+rule_config!(
+    /// `server-verdict`: a burst of 403, 418 and 429 answers.
+    ServerVerdict {
+        /// Window length.
+        window: i64 = 600,
+        /// Answers 403, 418 or 429 in one window.
+        min_answers: u64 = 10,
+    }
+);
+rule_config!(
+    /// `declared-crawler` (severity info, not an alert): an identity whose
+    /// every request names a crawler's agent; its other findings of the
+    /// bulk-read, rate and web families become info too.
+    DeclaredCrawler {
+        /// Case-insensitive substrings of declared crawlers' user agents.
+        agents: Vec<String> = words(&[
+            "Googlebot", "bingbot", "Applebot", "DuckDuckBot", "YandexBot", "Baiduspider",
+            "Slurp", "facebookexternalhit", "LinkedInBot", "Twitterbot", "AhrefsBot",
+            "SemrushBot", "MJ12bot", "PetalBot", "SeznamBot", "Qwantify",
+        ]),
+    }
+);
+rule_config!(
+    /// `scripted-client`: requests from an HTTP library or tool.
+    ScriptedClient {
+        /// Requests from such agents, at least.
+        min_requests: u64 = 10,
+        /// Case-insensitive substrings of scripted clients' user agents.
+        agents: Vec<String> = words(&[
+            "python-requests", "python-urllib", "python-httpx", "aiohttp", "curl/", "Wget",
+            "Go-http-client", "libwww-perl", "Java/", "okhttp", "Scrapy", "node-fetch",
+            "axios/", "HeadlessChrome", "PhantomJS",
+        ]),
+    }
+);
+rule_config!(
+    /// `agent-rotation`: many distinct user agents from one address.
+    AgentRotation {
+        /// Window length.
+        window: i64 = 600,
+        /// Distinct user agents in one window.
+        max_agents: u64 = 8,
+    }
+);
+
+fn words(ws: &[&str]) -> Vec<String> {
+    ws.iter().map(|w| w.to_string()).collect()
+}
 
 /// What counts as one actor.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -728,6 +823,21 @@ fn range(key: &str) -> Option<Range> {
         "rules.coordinated.min_members" => Int(2, 1_000_000, " identities"),
         "rules.coordinated.max_group" => Int(2, 1_000_000, " identities"),
         "rules.coordinated.max_share" => Float(0.0, 1.0, " (a share of all identities)"),
+        "rules.coordinated.long_window" => SECONDS,
+        "rules.coordinated.long_max_records" => COUNT,
+        "rules.byte-volume.min_objects" => COUNT,
+        "rules.crawl.window" => SECONDS,
+        "rules.crawl.max_pages" => COUNT,
+        "rules.crawl.long_window" => SECONDS,
+        "rules.crawl.long_max_pages" => COUNT,
+        "rules.probing.window" => SECONDS,
+        "rules.probing.min_targets" => COUNT,
+        "rules.probing.min_share" => Float(0.0, 1.0, " (a share of the window's requests)"),
+        "rules.server-verdict.window" => SECONDS,
+        "rules.server-verdict.min_answers" => COUNT,
+        "rules.scripted-client.min_requests" => COUNT,
+        "rules.agent-rotation.window" => SECONDS,
+        "rules.agent-rotation.max_agents" => Int(2, 1_000_000, " user agents"),
         _ => return None,
     })
 }

@@ -95,6 +95,10 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
     let mut active: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut suppressed: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for f in findings {
+        if !f.severity.is_alert() {
+            // Declared crawlers and the like: not alerts, not scored.
+            continue;
+        }
         if f.suppressed {
             suppressed
                 .entry(&f.identity)

@@ -83,6 +83,14 @@ fn probe(rules: &Rules) -> Rules {
     p.off_hours.min_events = 1;
     p.shared_credential.max_ips = 1;
     p.shared_credential.max_agents = 1;
+    p.crawl.max_pages = 1;
+    p.crawl.long_max_pages = 1;
+    p.probing.min_targets = 1;
+    p.probing.min_share = 0.0;
+    p.server_verdict.min_answers = 1;
+    p.scripted_client.min_requests = 1;
+    p.agent_rotation.max_agents = 2;
+    p.byte_volume.min_objects = 1;
     p
 }
 
@@ -106,17 +114,25 @@ fn configured(f: &Finding, rules: &Rules) -> f64 {
         RuleId::RateAbsolute => rules.rate_absolute.per_day as f64,
         RuleId::OffHours => rules.off_hours.min_events as f64,
         RuleId::SharedCredential => rules.shared_credential.max_ips as f64,
+        RuleId::Crawl if w(rules.crawl.window) => rules.crawl.max_pages as f64,
+        RuleId::Crawl => rules.crawl.long_max_pages as f64,
+        RuleId::Probing => rules.probing.min_targets as f64,
+        RuleId::ServerVerdict => rules.server_verdict.min_answers as f64,
+        RuleId::ScriptedClient => rules.scripted_client.min_requests as f64,
+        RuleId::AgentRotation => rules.agent_rotation.max_agents as f64,
         _ => 0.0,
     }
 }
 
-/// Explains `identity` in a scan and its detection.
+/// Explains `identity` in a scan and its detection; `identity_key` is the
+/// identity kind (`identity.key`), for the rules that do not apply to it.
 pub fn explain(
     tl: &Timelines,
     detection: &Detection,
     rules: &Rules,
     watchlist: &Watchlist,
     identity: &str,
+    identity_key: &str,
 ) -> Option<Explanation> {
     let sym = tl.tables.identities.get_sym(identity.as_bytes())?;
     let lo = tl.events.partition_point(|e| e.identity < sym);
@@ -163,7 +179,11 @@ pub fn explain(
         (n, v)
     };
 
-    // The probe run, over this timeline only.
+    // The probe run, over this timeline only, with the rules that apply
+    // to the identity kind.
+    let mut rules = rules.clone();
+    detect::fit_rules(&mut rules, identity_key);
+    let rules = &rules;
     let probe_rules = probe(rules);
     let watched = detect::watch::watched_index(t, watchlist);
     let ctx = Context {
@@ -174,6 +194,15 @@ pub fn explain(
     detect::bulk::detect(events, &ctx, &mut peaks);
     detect::rate::detect(events, &ctx, &mut peaks);
     detect::watch::detect(events, &ctx, &mut peaks);
+    detect::web::detect(events, &ctx, &mut peaks);
+    let crawler = detect::web::declared_crawler(
+        events,
+        &Context {
+            rules,
+            ..Context::for_identity(tl, watchlist, identity, rules)
+        },
+    )
+    .map(String::from);
 
     let mut verdicts = Vec::new();
     for &rule in RuleId::ALL {
@@ -195,7 +224,24 @@ pub fn explain(
             window: None,
             note: String::new(),
         };
+        if let Some(why) = detect::not_applicable(rule, identity_key) {
+            v.note = format!("does not apply to identity {identity_key}: {why}");
+            verdicts.push(v);
+            continue;
+        }
         match rule {
+            RuleId::DeclaredCrawler => {
+                v.measure = "requests naming a declared crawler".into();
+                v.note = match &crawler {
+                    Some(word) => format!(
+                        "every request names a declared crawler (`{word}`): info, not an alert; its bulk-read, rate and web findings are info too"
+                    ),
+                    None => "not every request names a declared crawler".into(),
+                };
+            }
+            RuleId::WatchedAgent if watchlist.agents.is_empty() => {
+                v.note = "the watchlist names no agent patterns".into();
+            }
             RuleId::RateBaseline => {
                 let counted: Vec<Event> = events.iter().copied().filter(rate::counts).collect();
                 let c = &rules.rate_baseline;
@@ -268,8 +314,26 @@ pub fn explain(
                         rules.regularity.min_events,
                         detect::window_name(rules.regularity.max_gap)
                     );
+                } else if let Some(why) = match rule {
+                    RuleId::Probing => Some("no request was answered 403 or 404"),
+                    RuleId::ServerVerdict => Some("no request was answered 403, 418 or 429"),
+                    RuleId::ScriptedClient => Some("no request named a scripted client"),
+                    RuleId::AgentRotation => Some("one user agent only"),
+                    RuleId::Crawl => Some("no page (record or non-static path) requested"),
+                    _ => None,
+                } {
+                    v.note = why.into();
                 }
             }
+        }
+        if v.fired > 0
+            && rule != RuleId::DeclaredCrawler
+            && mine.iter().all(|f| f.suppressed || !f.severity.is_alert())
+        {
+            v.note = match v.note.is_empty() {
+                true => "info, not an alert".into(),
+                false => format!("info, not an alert; {}", v.note),
+            };
         }
         verdicts.push(v);
     }

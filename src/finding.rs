@@ -57,6 +57,10 @@ pub enum Family {
     /// Campaign-linked and unauthorised access.
     #[serde(rename = "watchlist")]
     Watchlist,
+    /// What a web log says beside the records: answers (status) and user
+    /// agents.
+    #[serde(rename = "web")]
+    Web,
 }
 
 impl Family {
@@ -66,6 +70,7 @@ impl Family {
             Family::BulkRead => "bulk-read",
             Family::Rate => "rate",
             Family::Watchlist => "watchlist",
+            Family::Web => "web",
         }
     }
 }
@@ -144,6 +149,22 @@ rules! {
     WatchedRecord = "watched-record", Watchlist, High;
     /// Identities that share something and together read too much.
     Coordinated = "coordinated", Watchlist, High;
+    // Web signals (issue 13): pages, answers and user agents.
+    /// Many distinct non-static pages fetched fast.
+    Crawl = "crawl", BulkRead, Medium;
+    /// Many 403/404 answers over distinct targets.
+    Probing = "probing", Web, Medium;
+    /// A burst of 403/418/429 answers: the server already judged.
+    ServerVerdict = "server-verdict", Web, Medium;
+    /// Requests from a declared crawler (Googlebot, bingbot...): its own
+    /// class, not an alert.
+    DeclaredCrawler = "declared-crawler", Web, Info;
+    /// Requests from a scripted client (python-requests, curl, Wget...).
+    ScriptedClient = "scripted-client", Web, Low;
+    /// Many distinct user agents from one address.
+    AgentRotation = "agent-rotation", Web, Medium;
+    /// Requests from a user agent the watchlist names by pattern.
+    WatchedAgent = "watched-agent", Web, High;
 }
 
 impl RuleId {
@@ -343,6 +364,9 @@ impl<'de> Deserialize<'de> for Message {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, not an alert (a declared crawler): never counts
+    /// towards `--fail-on`, alerts or scores of quality.
+    Info,
     /// Worth a look.
     Low,
     /// Worth a look soon.
@@ -357,6 +381,7 @@ impl Severity {
     /// The word.
     pub fn name(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
@@ -364,9 +389,16 @@ impl Severity {
         }
     }
 
+    /// Whether a finding of this severity is an alert a person must
+    /// clear (everything above [`Severity::Info`]).
+    pub fn is_alert(self) -> bool {
+        self > Severity::Info
+    }
+
     /// The severity named `s`.
     pub fn from_name(s: &str) -> Option<Severity> {
         [
+            Severity::Info,
             Severity::Low,
             Severity::Medium,
             Severity::High,
@@ -409,6 +441,14 @@ pub enum Shared {
     Network(String),
     /// A user agent.
     UserAgent(String),
+    /// A network prefix and a user agent together (web identities: many
+    /// addresses of one network announcing one agent).
+    NetworkAgent {
+        /// The prefix, such as `198.51.100.0/24`.
+        network: String,
+        /// The user agent.
+        user_agent: String,
+    },
 }
 
 impl Shared {
@@ -418,6 +458,13 @@ impl Shared {
             Shared::Campaign(c) => [Part::from("campaign "), Part::from(c)],
             Shared::Network(n) => [Part::from("ip "), Part::network(n)],
             Shared::UserAgent(a) => [Part::from("user agent "), Part::from(a)],
+            Shared::NetworkAgent {
+                network,
+                user_agent,
+            } => [
+                Part::from(format!("user agent {user_agent} from ")),
+                Part::network(network),
+            ],
         }
     }
 }
@@ -457,6 +504,11 @@ pub struct Evidence {
     /// a file its samples come from): the logs around it are incomplete.
     #[serde(default)]
     pub gaps: Vec<String>,
+    /// When several windows of the rule merged into one episode: the
+    /// start and end (RFC 3339 UTC) of the worst of them, whose values
+    /// `observed` and the samples are.
+    #[serde(default)]
+    pub worst: Option<(String, String)>,
 }
 
 impl Evidence {
@@ -475,6 +527,7 @@ impl Evidence {
             allowed: Vec::new(),
             samples: Vec::new(),
             gaps: Vec::new(),
+            worst: None,
         }
     }
 }
@@ -567,6 +620,7 @@ impl Finding {
 /// the severity's base, plus 10 for each doubling past the threshold.
 pub fn score(severity: Severity, observed: f64, threshold: f64) -> u8 {
     let base = match severity {
+        Severity::Info => 10.0,
         Severity::Low => 30.0,
         Severity::Medium => 50.0,
         Severity::High => 70.0,
@@ -577,7 +631,12 @@ pub fn score(severity: Severity, observed: f64, threshold: f64) -> u8 {
     } else {
         observed.max(1.0)
     };
-    (base + 10.0 * ratio.max(1.0).log2()).clamp(0.0, 100.0) as u8
+    let top = match severity {
+        // Never above a low alert's base: info is not an alert.
+        Severity::Info => 29.0,
+        _ => 100.0,
+    };
+    (base + 10.0 * ratio.max(1.0).log2()).clamp(0.0, top) as u8
 }
 
 /// The total order of findings within one identity: most serious first.
@@ -597,7 +656,10 @@ pub fn cmp_within(a: &Finding, b: &Finding) -> Ordering {
 /// rule repeated), then the name.
 pub fn rank(findings: &mut [Finding]) {
     let mut best: BTreeMap<(&str, RuleId), u8> = BTreeMap::new();
-    for f in findings.iter().filter(|f| !f.suppressed) {
+    for f in findings
+        .iter()
+        .filter(|f| !f.suppressed && f.severity.is_alert())
+    {
         let b = best.entry((&f.identity, f.rule)).or_default();
         *b = (*b).max(f.score);
     }
@@ -680,6 +742,7 @@ mod tests {
         assert_eq!(score(Severity::High, 200.0, 100.0), 80);
         assert_eq!(score(Severity::Critical, 1e9, 1.0), 100);
         assert_eq!(score(Severity::Low, 5.0, 0.0), 53);
+        assert_eq!(score(Severity::Info, 60.0, 1.0), 29, "info stays under low");
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! `not_before`), `revoked` (revoked at `revoked_at`), `allow` (heavy use
 //! expected: findings are suppressed, not dropped) or `record` (the
 //! `account` column holds a watched record id, `role` the accounts or roles
-//! allowed to read it, `;`-separated). Any row's `role` gives the account
-//! its role, for per-role thresholds and peer groups.
+//! allowed to read it, `;`-separated) or `agent` (the `account` column
+//! holds a user agent pattern: case-insensitive, `*` for any text, so
+//! `*HarvestBot/*` matches every version). Any row's `role` gives the
+//! account its role, for per-role thresholds and peer groups.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::time::Millis;
@@ -35,6 +37,38 @@ pub struct WatchedRecord {
     pub allowed: BTreeSet<String>,
 }
 
+/// A watched user agent pattern: case-insensitive, `*` stands for any
+/// text (none at all included), everything else for itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AgentPattern {
+    /// The pattern as written.
+    pub pattern: String,
+}
+
+impl AgentPattern {
+    /// Whether `agent` matches the whole pattern.
+    pub fn matches(&self, agent: &str) -> bool {
+        let agent = agent.to_lowercase();
+        let pattern = self.pattern.to_lowercase();
+        let mut pieces = pattern.split('*');
+        let first = pieces.next().unwrap_or_default();
+        let Some(mut rest) = agent.strip_prefix(first) else {
+            return false;
+        };
+        let pieces: Vec<&str> = pieces.collect();
+        let Some((last, middle)) = pieces.split_last() else {
+            return rest.is_empty(); // no `*`: the exact agent
+        };
+        for piece in middle {
+            match rest.find(piece) {
+                Some(at) => rest = &rest[at + piece.len()..],
+                None => return false,
+            }
+        }
+        rest.len() >= last.len() && rest.ends_with(last)
+    }
+}
+
 /// Everything the watchlist says, by account.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Watchlist {
@@ -48,6 +82,9 @@ pub struct Watchlist {
     pub roles: BTreeMap<String, String>,
     /// Watched records.
     pub records: Vec<WatchedRecord>,
+    /// Watched user agents, by pattern.
+    #[serde(default)]
+    pub agents: Vec<AgentPattern>,
 }
 
 const COLUMNS: [&str; 7] = [
@@ -148,10 +185,16 @@ impl Watchlist {
                     });
                     continue;
                 }
+                "agent" => {
+                    list.agents.push(AgentPattern { pattern: account });
+                    continue;
+                }
                 other => {
                     return Err(err(
                         n,
-                        format!("kind `{other}` is not one of campaign, revoked, allow, record"),
+                        format!(
+                            "kind `{other}` is not one of campaign, revoked, allow, record, agent"
+                        ),
                     ))
                 }
             }
@@ -194,6 +237,27 @@ mod tests {
             w.records[0].allowed.iter().cloned().collect::<Vec<_>>(),
             ["chair", "panel"]
         );
+    }
+
+    #[test]
+    fn agent_patterns_match_whole_agents_case_insensitively() {
+        let p = |s: &str| AgentPattern { pattern: s.into() };
+        assert!(p("*harvestbot/*").matches("Mozilla/5.0 HarvestBot/3.2 (+x)"));
+        assert!(p("HarvestBot/*").matches("harvestbot/1"));
+        assert!(!p("HarvestBot/*").matches("xHarvestBot/1"));
+        assert!(p("curl/8.*").matches("curl/8.4.0"));
+        assert!(!p("curl/8.*").matches("curl/7.1"));
+        assert!(p("exact agent").matches("Exact Agent"));
+        assert!(!p("exact agent").matches("exact agent 2"));
+        assert!(p("a*b*a").matches("aba") && !p("a*b*a").matches("ab"));
+        let w = Watchlist::parse(
+            "account,kind
+*Scrapy*,agent
+",
+            "w",
+        )
+        .unwrap();
+        assert_eq!(w.agents, [p("*Scrapy*")]);
     }
 
     #[test]

@@ -27,6 +27,12 @@ fn generated(case: &toml::Table) -> Vec<String> {
         let start = scrapewatch::time::parse(s("start").as_bytes(), 0).unwrap();
         let records = s("records");
         let clients = n("clients").max(1);
+        // Web fields: `ip`, `agent` and `url` may hold `{i}` (the event's
+        // number) and `{c}` (its client's); `status` and `bytes` numbers.
+        let fill = |k: &str, i: i64, c: i64| {
+            s(k).replace("{i}", &i.to_string())
+                .replace("{c}", &c.to_string())
+        };
         let mut state = 0x9e37_79b9u64;
         for i in 0..n("count") {
             let time = scrapewatch::time::format(start + i * n("every_ms"));
@@ -45,18 +51,33 @@ fn generated(case: &toml::Table) -> Vec<String> {
                 None => None,
             };
             let c = i % clients;
+            let ip = match s("ip").is_empty() {
+                true => format!("198.18.{c}.{}", 10 + c),
+                false => fill("ip", i, c),
+            };
+            let agent = match s("agent").is_empty() {
+                true => format!("agent-{c}"),
+                false => fill("agent", i, c),
+            };
             let mut line = format!(
-                "{{\"ts\":\"{time}\",\"account\":\"{}\",\"ip\":\"198.18.{c}.{}\",\"user_agent\":\"agent-{c}\",\"system\":\"{}\"",
+                "{{\"ts\":\"{time}\",\"account\":\"{}\",\"ip\":\"{ip}\",\"user_agent\":\"{agent}\",\"system\":\"{}\"",
                 s("identity"),
-                10 + c,
                 s("system")
             );
+            for k in ["status", "bytes"] {
+                if g.get(k).is_some() {
+                    line.push_str(&format!(",\"{k}\":{}", n(k)));
+                }
+            }
+            if !s("url").is_empty() {
+                line.push_str(&format!(",\"url\":\"{}\"", fill("url", i, c)));
+            }
             if g.get("pages").and_then(|v| v.as_bool()) == Some(true) {
                 line.push_str(&format!(
                     ",\"action\":\"search\",\"page\":{},\"rows\":50",
                     i + 1
                 ));
-            } else {
+            } else if s("url").is_empty() {
                 line.push_str(",\"action\":\"read\"");
             }
             if let Some(r) = record {
@@ -81,6 +102,9 @@ fn to_csv(lines: &[String]) -> String {
         "record",
         "page",
         "rows",
+        "status",
+        "bytes",
+        "url",
     ];
     let mut out = cols.join(",") + "\n";
     for l in lines {
@@ -113,7 +137,10 @@ fn golden_cases_through_every_path_and_format() {
         let mut sets = Vec::new();
         if let Some(toml::Value::Table(t)) = case.get("config") {
             for (k, v) in t {
-                sets.push(format!("{k}={v}"));
+                match v.as_str() {
+                    Some(s) => sets.push(format!("{k}={s}")),
+                    None => sets.push(format!("{k}={v}")),
+                }
             }
         }
         let config = Config::load(None, &sets).unwrap();
@@ -289,7 +316,8 @@ fn json_schema_exit_codes_and_pseudonyms() {
             "shared",
             "system",
             "threshold",
-            "window_secs"
+            "window_secs",
+            "worst"
         ]
     );
 
@@ -514,7 +542,10 @@ fn explain_says_why_and_why_not() {
         seq["threshold"].as_f64().unwrap(),
     );
     assert!(obs >= 6.0 && obs < thr, "{seq}");
-    assert_eq!(w["rules"].as_array().unwrap().len(), 15);
+    assert_eq!(
+        w["rules"].as_array().unwrap().len(),
+        scrapewatch::finding::RuleId::ALL.len()
+    );
     // Allow-listed: suppressed, not silent.
     let s = explain("svc-sync");
     assert_eq!(rule(&s, "sequential-read")["suppressed"], true);

@@ -220,7 +220,8 @@ fn w3c_cloudfront_is_tab_separated() {
         events(&s),
         [
             "3 203.0.113.7 203.0.113.7 read 101",
-            "4 2001:db8::7 2001:db8::7 read ",
+            // A page read without an id is its path.
+            "4 2001:db8::7 2001:db8::7 read /members/list",
             "5 203.0.113.7 203.0.113.7 other ",
         ]
     );

@@ -20,3 +20,4 @@ mod schema;
 mod settings;
 mod siem;
 mod state;
+mod web;

@@ -42,9 +42,14 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
         Some(role) => config.rules_for(role)?,
         None => config.rules.clone(),
     };
-    let Some(explanation) =
-        explain::explain(&scan.timelines(), &detection, &rules, &watchlist, &args.who)
-    else {
+    let Some(explanation) = explain::explain(
+        &scan.timelines(),
+        &detection,
+        &rules,
+        &watchlist,
+        &args.who,
+        &config.identity.key,
+    ) else {
         let mut names: Vec<String> = (0..scan.tables.identities.len() as u32)
             .map(|s| scan.tables.identities.text(s).into_owned())
             .collect();

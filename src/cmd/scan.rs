@@ -269,6 +269,22 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         eprint!("{}", printable_lines(&scan.summary.render(Some(&timing))));
         if !args.no_detect {
             out.tell(&detection);
+            // Rules whose meaning does not hold for this identity kind are
+            // off: say so, rather than let silence read as "nothing found".
+            // (Under the default, accounts, only agent-rotation is off, its
+            // work done by shared-credential: no note.)
+            let web_kind = config.identity.key != "account";
+            for &rule in scrapewatch::finding::RuleId::ALL
+                .iter()
+                .filter(|_| web_kind)
+            {
+                if let Some(why) = scrapewatch::detect::not_applicable(rule, &config.identity.key) {
+                    eprintln!(
+                        "note: {rule} is off for identity {}: {why}",
+                        printable(&config.identity.key)
+                    );
+                }
+            }
         }
         if let Some(until) = period.until {
             eprintln!(
@@ -429,6 +445,8 @@ impl FindingsOptions {
                 .iter()
                 .any(|f| !f.suppressed && f.severity >= level.severity())
         });
+        // `info` is below every level `--fail-on` takes: a declared crawler
+        // never fails a run.
         match (failed, failing) {
             (true, _) => 2,
             (false, true) => 1,

@@ -56,27 +56,108 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         }
     }
     if r.byte_volume.enabled {
-        let c = &r.byte_volume;
-        for ep in episodes(events, c.window * 1000, c.max_bytes, |e| e.bytes as u64) {
-            let slice = &events[ep.peak_start..ep.peak_end];
-            let mut f = ctx.finding(
-                RuleId::ByteVolume,
-                &events[ep.start..ep.end],
-                format!("bytes served in {}", window_name(c.window)),
-                ep.peak as f64,
-                c.max_bytes as f64,
-                message!(format!(
-                    "was served {} bytes in {} requests within {} (limit {} in {})",
-                    group(ep.peak),
-                    group(slice.len() as u64),
-                    duration(slice[slice.len() - 1].time - slice[0].time),
-                    group(c.max_bytes),
-                    window_name(c.window)
-                )),
-            );
-            f.evidence.window_secs = Some(c.window);
-            out.push(f);
+        byte_volume(events, ctx, out);
+    }
+}
+
+/// `byte-volume`: bytes served in a window over the limit even without
+/// the window's largest response, across at least `min_objects` objects
+/// in that same window (distinct records or paths; a static asset counts
+/// by request), so that one large download, with the page views around
+/// it, is not bulk access.
+fn byte_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
+    let c = &ctx.rules.byte_volume;
+    let total: u64 = events.iter().map(|e| e.bytes as u64).sum();
+    if total < c.max_bytes {
+        return;
+    }
+    let window = c.window * 1000;
+    let mut objects: HashMap<(u8, Record), u32> = HashMap::new();
+    let (mut left, mut bytes, mut loose) = (0, 0u64, 0u64);
+    // Indices of the window's responses in decreasing size: the front is
+    // the largest (a monotonic queue, so the pass stays linear).
+    let mut largest: std::collections::VecDeque<usize> = Default::default();
+    // (first, last, peak bytes, its objects, peak first, peak last)
+    let mut episode: Option<(usize, usize, u64, u64, usize, usize)> = None;
+    let flush = |ep: (usize, usize, u64, u64, usize, usize), out: &mut Vec<Finding>| {
+        let (s, e, peak, objs, ps, pe) = ep;
+        let slice = &events[ps..=pe];
+        let largest = slice.iter().map(|e| e.bytes as u64).max().unwrap_or(0);
+        let mut f = ctx.finding(
+            RuleId::ByteVolume,
+            &events[s..=e],
+            format!("bytes served in {}", window_name(c.window)),
+            peak as f64,
+            c.max_bytes as f64,
+            message!(format!(
+                "was served {} bytes in {} requests for {} objects within {} (limit {} in {} across at least {} objects; the largest response {})",
+                group(peak),
+                group(slice.len() as u64),
+                group(objs),
+                duration(slice[slice.len() - 1].time - slice[0].time),
+                group(c.max_bytes),
+                window_name(c.window),
+                group(c.min_objects),
+                group(largest)
+            )),
+        );
+        f.evidence.window_secs = Some(c.window);
+        f.evidence.counts.insert("objects".into(), objs);
+        f.evidence.counts.insert("largest_response".into(), largest);
+        out.push(f);
+    };
+    for right in 0..events.len() {
+        let e = &events[right];
+        bytes += e.bytes as u64;
+        while largest.back().is_some_and(|&i| events[i].bytes <= e.bytes) {
+            largest.pop_back();
         }
+        largest.push_back(right);
+        match e.record.is_some() {
+            true => *objects.entry((e.system, e.record)).or_default() += 1,
+            false => loose += 1,
+        }
+        while e.time - events[left].time >= window {
+            let l = &events[left];
+            bytes -= l.bytes as u64;
+            if l.record.is_some() {
+                let key = (l.system, l.record);
+                let n = objects.get_mut(&key).expect("counted");
+                *n -= 1;
+                if *n == 0 {
+                    objects.remove(&key);
+                }
+            } else {
+                loose -= 1;
+            }
+            left += 1;
+            if largest.front() == Some(&(left - 1)) {
+                largest.pop_front();
+            }
+        }
+        let objs = objects.len() as u64 + loose;
+        let top = largest.front().map_or(0, |&i| events[i].bytes as u64);
+        if bytes - top < c.max_bytes || objs < c.min_objects {
+            continue;
+        }
+        episode = match episode {
+            // The window shares an event with the open episode.
+            Some((s, last, peak, po, ps, pe)) if left <= last => {
+                if bytes > peak {
+                    Some((s, right, bytes, objs, left, right))
+                } else {
+                    Some((s, right, peak, po, ps, pe))
+                }
+            }
+            Some(ep) => {
+                flush(ep, out);
+                Some((left, right, bytes, objs, left, right))
+            }
+            None => Some((left, right, bytes, objs, left, right)),
+        };
+    }
+    if let Some(ep) = episode {
+        flush(ep, out);
     }
 }
 
@@ -666,5 +747,33 @@ mod tests {
             run(&[export(0, 600), export(4000, 400)], &config).is_empty(),
             "outside the window"
         );
+    }
+
+    #[test]
+    fn byte_volume_needs_many_objects_not_one_large_download() {
+        // Regression: 58 addresses were flagged for downloading one 757 MB
+        // file once.
+        let mut config = Config::default();
+        only(&mut config, "byte-volume");
+        let get = |s: i64, record: u32, bytes: u32| Event {
+            bytes,
+            ..read(s, record)
+        };
+        let mut one = vec![get(0, 1, 757_000_000)];
+        one.extend((1..31).map(|i| get(i * 10, 100 + i as u32, 5_000)));
+        assert!(run(&one, &config).is_empty(), "one large file among pages");
+        let mut two = one.clone();
+        two.push(get(400, 2, 757_000_000));
+        assert_eq!(run(&two, &config).len(), 1, "two large files are volume");
+        // The same 757 MB over 25 distinct objects is bulk.
+        let many: Vec<Event> = (0..25)
+            .map(|i| get(i * 10, 200 + i as u32, 30_280_000))
+            .collect();
+        let f = run(&many, &config);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence.counts["objects"], 25);
+        // One file fetched 25 times is one object.
+        let again: Vec<Event> = (0..25).map(|i| get(i * 10, 7, 30_280_000)).collect();
+        assert!(run(&again, &config).is_empty());
     }
 }

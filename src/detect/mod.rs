@@ -10,7 +10,9 @@
 //! alone, and [`cross`] writes their findings from only the timelines they
 //! need; [`finish`] adds each system's record-space share, applies the
 //! allowlist (suppressing, never dropping) and ranks. The families are in
-//! [`bulk`], [`rate`] and [`watch`]; the window mechanism in [`episodes`];
+//! [`bulk`], [`rate`], [`watch`] and [`web`]; rules whose meaning does not
+//! hold for the identity kind in use are off ([`not_applicable`]); the
+//! window mechanism in [`episodes`];
 //! merging one rule's findings into episodes in [`merge()`]; the sweep
 //! engine in [`redetect`].
 
@@ -19,6 +21,7 @@ mod merge;
 pub mod rate;
 mod sweep;
 pub mod watch;
+pub mod web;
 mod window;
 
 pub use merge::{merge, MERGE_GAP};
@@ -181,6 +184,10 @@ pub struct Profile {
     pub bulk_fired: bool,
     /// Its coordinated-group keys, once computed.
     pub keys: Option<Vec<Shared>>,
+    /// Whether every request named a declared crawler (then it is no
+    /// member of coordinated groups: its reads are a search engine's).
+    #[serde(default)]
+    pub crawler: bool,
 }
 
 impl Profile {
@@ -286,33 +293,78 @@ pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<
     Ok(finish(tl, watchlist, &space, all))
 }
 
-/// Each identity's rules: `[rules]` with its watchlist role's overrides.
-struct RoleRules<'a> {
-    base: &'a Rules,
+/// Why `rule` does not apply to identities of kind `key` (the
+/// `identity.key` setting), or `None` when it does. A rule whose meaning
+/// does not hold for an identity kind is off for it, and `explain` and
+/// the README say why, rather than a finding claiming what is not so.
+pub fn not_applicable(rule: RuleId, key: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = key.split('+').map(str::trim).collect();
+    let has = |p: &str| parts.contains(&p);
+    let credential = has("account") || has("session");
+    let one_address = has("ip") && !has("user_agent") && !has("ua");
+    match rule {
+        RuleId::SharedCredential if !credential => Some(
+            "needs an account or session identity: an address, a network or a user agent is \
+             shared by many people by nature (see agent-rotation for one address)",
+        ),
+        RuleId::AgentRotation if !(one_address || has("session")) || has("account") => Some(
+            "needs an ip or session identity: an account's clients are shared-credential's, \
+             a network or a user agent has many by nature",
+        ),
+        _ => None,
+    }
+}
+
+/// Whether identities of kind `key` are web clients (addresses), for the
+/// coordinated groups of one network and one agent.
+pub fn web_identity(key: &str) -> bool {
+    key.split('+')
+        .map(str::trim)
+        .all(|p| p == "ip" || p.starts_with("ip/"))
+}
+
+/// `rules` with every rule that does not apply to identity kind `key` off.
+pub fn fit_rules(rules: &mut Rules, key: &str) {
+    if not_applicable(RuleId::SharedCredential, key).is_some() {
+        rules.shared_credential.enabled = false;
+    }
+    if not_applicable(RuleId::AgentRotation, key).is_some() {
+        rules.agent_rotation.enabled = false;
+    }
+}
+
+/// Each identity's rules: `[rules]` with its watchlist role's overrides,
+/// fitted to the identity kind ([`fit_rules`]).
+struct RoleRules {
+    base: Rules,
     by_role: BTreeMap<String, Rules>,
 }
 
-impl<'a> RoleRules<'a> {
-    fn new(config: &'a Config) -> Result<RoleRules<'a>> {
+impl RoleRules {
+    fn new(config: &Config) -> Result<RoleRules> {
         // A `Config` built in code skips `Config::load`: the detectors index
         // by window and multiply seconds, so check every value here too.
         config.validate()?;
+        let key = &config.identity.key;
         let by_role = config
             .overrides
             .keys()
-            .map(|role| Ok((role.clone(), config.rules_for(role)?)))
+            .map(|role| {
+                let mut rules = config.rules_for(role)?;
+                fit_rules(&mut rules, key);
+                Ok((role.clone(), rules))
+            })
             .collect::<Result<_>>()?;
-        Ok(RoleRules {
-            base: &config.rules,
-            by_role,
-        })
+        let mut base = config.rules.clone();
+        fit_rules(&mut base, key);
+        Ok(RoleRules { base, by_role })
     }
 
     fn of(&self, watchlist: &Watchlist, identity: &str) -> &Rules {
         watchlist
             .role(identity)
             .and_then(|r| self.by_role.get(r))
-            .unwrap_or(self.base)
+            .unwrap_or(&self.base)
     }
 }
 
@@ -329,6 +381,7 @@ pub fn per_identity(
     let rules_of = |identity: &str| roles.of(watchlist, identity);
     let watched = watch::watched_index(tl.tables, watchlist);
     let keys_wanted = config.rules.coordinated.enabled;
+    let web = web_identity(&config.identity.key);
     let per_identity: Vec<(Vec<Finding>, Profile)> = tl
         .ranges()
         .into_par_iter()
@@ -348,15 +401,20 @@ pub fn per_identity(
             bulk::detect(events, &ctx, &mut findings);
             rate::detect(events, &ctx, &mut findings);
             watch::detect(events, &ctx, &mut findings);
+            web::detect(events, &ctx, &mut findings);
+            let bulk_fired = findings.iter().any(|f| f.family == Family::BulkRead);
+            let mut findings = merge(findings, events);
+            let crawler = web::declare(events, &ctx, &mut findings);
             let profile = Profile {
                 peak_hour: rate::peak_hour(events),
-                bulk_fired: findings.iter().any(|f| f.family == Family::BulkRead),
+                bulk_fired,
                 keys: keys_wanted
-                    .then(|| watch::group_keys(events, tl.tables, watchlist, &identity)),
+                    .then(|| watch::group_keys(events, tl.tables, watchlist, &identity, web)),
                 identity: identity.into_owned(),
                 range: Some(range),
+                crawler,
             };
-            (merge(findings, events), profile)
+            (findings, profile)
         })
         .collect();
     Ok(per_identity.into_iter().unzip())
@@ -432,9 +490,16 @@ pub fn cross(
         && config.rules.coordinated.enabled
         && profiles.iter().any(|p| p.keys.is_none())
     {
+        let web = web_identity(&config.identity.key);
         for p in profiles.iter_mut() {
             if let Some(events) = p.timeline(tl) {
-                p.keys = Some(watch::group_keys(events, tl.tables, watchlist, &p.identity));
+                p.keys = Some(watch::group_keys(
+                    events,
+                    tl.tables,
+                    watchlist,
+                    &p.identity,
+                    web,
+                ));
             }
         }
         groups = std::borrow::Cow::Owned(watch::coordinated_groups(profiles, &rules_of));

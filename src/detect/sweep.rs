@@ -60,10 +60,20 @@ pub fn redetect(
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<Detection> {
-    let changed = changed_rules(&base.config, config)?;
+    let mut changed = changed_rules(&base.config, config)?;
+    let crawler_changed = changed.contains(&RuleId::DeclaredCrawler);
+    if crawler_changed {
+        // The declared-crawler class sets the severity of these families'
+        // findings: they run again under the new class.
+        for &rule in RuleId::ALL {
+            if downgraded(rule) && !changed.contains(&rule) {
+                changed.push(rule);
+            }
+        }
+    }
     let bulk_changed = changed.iter().any(|r| r.family() == Family::BulkRead);
     let peers = changed.contains(&RuleId::RatePeer);
-    let coordinated = bulk_changed || changed.contains(&RuleId::Coordinated);
+    let coordinated = bulk_changed || crawler_changed || changed.contains(&RuleId::Coordinated);
     let local: Vec<RuleId> = changed
         .iter()
         .copied()
@@ -73,11 +83,19 @@ pub fn redetect(
     let mut profiles = base.profiles.clone();
     if !local.is_empty() {
         let only = only_rules(config, &local)?;
-        let (fresh, _) = per_identity(tl, &only, watchlist, &base.population)?;
-        for ((mine, fresh), profile) in per.iter_mut().zip(fresh).zip(&mut profiles) {
+        let (fresh, fresh_profiles) = per_identity(tl, &only, watchlist, &base.population)?;
+        for (((mine, fresh), profile), fresh_profile) in per
+            .iter_mut()
+            .zip(fresh)
+            .zip(&mut profiles)
+            .zip(fresh_profiles)
+        {
             mine.retain(|f| !local.contains(&f.rule));
-            mine.extend(fresh);
+            // The class runs with every re-run (it sets their severity);
+            // its own finding is kept from the base unless it changed.
+            mine.extend(fresh.into_iter().filter(|f| local.contains(&f.rule)));
             profile.bulk_fired = mine.iter().any(|f| f.family == Family::BulkRead);
+            profile.crawler = fresh_profile.crawler;
         }
     }
     let mut cross_findings: Vec<Finding> = base
@@ -117,11 +135,22 @@ fn changed_rules(a: &Config, b: &Config) -> Result<Vec<RuleId>> {
     Ok(changed)
 }
 
-/// `config` with every rule but `keep` switched off, for every role.
+/// Rules whose findings the declared-crawler class turns to `info`.
+fn downgraded(rule: RuleId) -> bool {
+    matches!(rule.family(), Family::BulkRead | Family::Rate | Family::Web)
+        && rule != RuleId::DeclaredCrawler
+}
+
+/// `config` with every rule but `keep` switched off, for every role; the
+/// declared-crawler class stays as configured (it sets the severity of
+/// the others' findings).
 fn only_rules(config: &Config, keep: &[RuleId]) -> Result<Config> {
     let mut out = config.clone();
     let mut rules = toml::Table::try_from(&config.rules).expect("rules serialize");
-    for rule in RuleId::ALL.iter().filter(|r| !keep.contains(r)) {
+    for rule in RuleId::ALL
+        .iter()
+        .filter(|r| !keep.contains(r) && **r != RuleId::DeclaredCrawler)
+    {
         if let Some(toml::Value::Table(t)) = rules.get_mut(rule.name()) {
             t.insert("enabled".into(), toml::Value::Boolean(false));
         }

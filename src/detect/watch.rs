@@ -315,6 +315,8 @@ enum GroupKey {
     Net24([u8; 3]),
     /// A user agent: its symbol in `Tables::agents`.
     Agent(Sym),
+    /// An IPv4 /24 and a user agent together (web identities only).
+    NetAgent([u8; 3], Sym),
 }
 
 impl GroupKey {
@@ -324,19 +326,25 @@ impl GroupKey {
             GroupKey::Campaign(c) => Shared::Campaign(c.clone()),
             GroupKey::Net24([a, b, c]) => Shared::Network(format!("{a}.{b}.{c}.0/24")),
             GroupKey::Agent(sym) => Shared::UserAgent(tables.agents.text(*sym).into_owned()),
+            GroupKey::NetAgent([a, b, c], sym) => Shared::NetworkAgent {
+                network: format!("{a}.{b}.{c}.0/24"),
+                user_agent: tables.agents.text(*sym).into_owned(),
+            },
         }
     }
 }
 
 /// The coordinated-group keys of one identity: its campaign, and the ip
 /// /24s and user agents of its reads, as findings name them (keys that
-/// print alike, such as agents differing only in invalid UTF-8, are one).
+/// print alike, such as agents differing only in invalid UTF-8, are one);
+/// for `web` identities (addresses) also each /24 with the agent it sent.
 /// They do not depend on thresholds.
 pub fn group_keys(
     events: &[Event],
     tables: &Tables,
     watchlist: &Watchlist,
     identity: &str,
+    web: bool,
 ) -> Vec<Shared> {
     let mut keys: Vec<GroupKey> = Vec::new();
     if let Some(campaign) = watchlist.campaigns.get(identity) {
@@ -353,11 +361,16 @@ pub fn group_keys(
     clients.dedup();
     for cl in clients {
         let client = tables.client(cl);
-        if let Some(net) = net24(tables.ips.get(client.ip)) {
+        let net = net24(tables.ips.get(client.ip));
+        let agent = !tables.agents.get(client.agent).is_empty();
+        if let Some(net) = net {
             keys.push(GroupKey::Net24(net));
         }
-        if !tables.agents.get(client.agent).is_empty() {
+        if agent {
             keys.push(GroupKey::Agent(client.agent));
+        }
+        if let (true, Some(net), true) = (web, net, agent) {
+            keys.push(GroupKey::NetAgent(net, client.agent));
         }
     }
     keys.sort();
@@ -370,9 +383,10 @@ pub fn group_keys(
 
 /// The groups `coordinated` examines, decided from the profiles alone:
 /// what they share and their members (profile indices, ascending), in
-/// key order. Members are identities under every bulk-read limit; a key
-/// shared by too many identities is too common to mean anything, unless
-/// it is a campaign.
+/// key order. Members are identities under every bulk-read limit and not
+/// declared crawlers; a key shared by too many identities is too common
+/// to mean anything, unless it is a campaign, or a /24 and an agent
+/// together (at most 256 addresses).
 pub fn coordinated_groups<'a>(
     profiles: &[Profile],
     rules_of: &dyn Fn(&str) -> &'a Rules,
@@ -383,7 +397,7 @@ pub fn coordinated_groups<'a>(
     }
     let mut by_key: BTreeMap<&Shared, Vec<usize>> = BTreeMap::new();
     for (i, p) in profiles.iter().enumerate() {
-        if p.bulk_fired || !rules_of(&p.identity).coordinated.enabled {
+        if p.bulk_fired || p.crawler || !rules_of(&p.identity).coordinated.enabled {
             continue;
         }
         for k in p.keys.iter().flatten() {
@@ -395,8 +409,10 @@ pub fn coordinated_groups<'a>(
         .filter(|(key, members)| {
             let n = members.len() as u64;
             let common = n > c.max_group || n as f64 > c.max_share * profiles.len() as f64;
-            // A common key means nothing, unless it is a campaign.
-            n >= c.min_members && (!common || matches!(key, Shared::Campaign(_)))
+            // A common key means nothing, unless it is a campaign or a
+            // network and an agent together.
+            n >= c.min_members
+                && (!common || matches!(key, Shared::Campaign(_) | Shared::NetworkAgent { .. }))
         })
         .map(|(key, members)| (key.clone(), members))
         .collect()
@@ -434,14 +450,23 @@ pub fn coordinated_findings<'a>(
                 }
             }
         }
-        if (reads.len() as u64) < c.max_records {
+        // A network and an agent together are also read over the long
+        // window (a distributed crawler keeps each address slow for days).
+        let mut windows = vec![(c.window, c.max_records)];
+        if matches!(key, Shared::NetworkAgent { .. }) {
+            windows.push((c.long_window, c.long_max_records));
+        }
+        if windows.iter().all(|w| (reads.len() as u64) < w.1) {
             return found;
         }
         // Time, then member (profiles are in name order), then place in
         // its timeline: an order that does not depend on how symbols were
         // numbered, so every process that loads these timelines agrees.
         reads.sort_unstable_by_key(|r| (r.0, r.3, r.4));
-        let window = c.window * 1000;
+        // The window whose best stretch is furthest over its limit.
+        let mut chosen: Option<(u64, usize, usize, i64, u64)> = None;
+        for &(window_secs, max_records) in &windows {
+        let window = window_secs * 1000;
         let mut counts: HashMap<(u8, Record), u32> = HashMap::new();
         let mut who: HashMap<usize, u32> = HashMap::new();
         let mut left = 0;
@@ -465,14 +490,21 @@ pub fn coordinated_findings<'a>(
                 left += 1;
             }
             let distinct = counts.len() as u64;
-            if distinct >= c.max_records
+            if distinct >= max_records
                 && who.len() as u64 >= c.min_members
                 && best.is_none_or(|b| distinct > b.0)
             {
                 best = Some((distinct, left, right));
             }
         }
-        let Some((distinct, lo, hi)) = best else {
+        if let Some((distinct, lo, hi)) = best {
+            let ratio = |d: u64, m: u64| d as f64 / m as f64;
+            if chosen.is_none_or(|ch| ratio(distinct, max_records) > ratio(ch.0, ch.4)) {
+                chosen = Some((distinct, lo, hi, window_secs, max_records));
+            }
+        }
+        }
+        let Some((distinct, lo, hi, window_secs, max_records)) = chosen else {
             return found;
         };
         let window_reads = &reads[lo..=hi];
@@ -493,9 +525,9 @@ pub fn coordinated_findings<'a>(
             let mut f = ctx.finding(
                 RuleId::Coordinated,
                 &tl.events[first..=last],
-                format!("distinct records read by the group in {}", window_name(c.window)),
+                format!("distinct records read by the group in {}", window_name(window_secs)),
                 distinct as f64,
-                c.max_records as f64,
+                max_records as f64,
                 message!(
                     format!("one of {} identities sharing ", contributors.len()),
                     what,
@@ -504,13 +536,13 @@ pub fn coordinated_findings<'a>(
                         " that together read {} distinct records within {} (limit {} in {}); this one read {}",
                         group(distinct),
                         duration(span),
-                        group(c.max_records),
-                        window_name(c.window),
+                        group(max_records),
+                        window_name(window_secs),
                         group(own.len() as u64)
                     ),
                 ),
             );
-            f.evidence.window_secs = Some(c.window);
+            f.evidence.window_secs = Some(window_secs);
             f.evidence.shared = Some(key.clone());
             f.evidence
                 .counts

@@ -3,7 +3,9 @@
 //! and `cs-uri-query`, an NDJSON or CSV `url` field): system (longest
 //! configured path prefix), action (path words, then the method), record
 //! (a configured regex, else the last numeric path segment, else an `id=`
-//! parameter) and page (`page=`). Static assets (by file extension) are
+//! parameter, else for a page read the path itself: a page is a record,
+//! so a client walking pages without ids is seen) and page (`page=`). Static assets
+//! (by file extension) are
 //! action `other` with no record, so a browser loading a page's images is
 //! not a burst of reads. The rules live under `input.clf` in the config,
 //! where they were first needed.
@@ -113,6 +115,9 @@ impl Rules {
                 Some(_) => b"other",
             }
         };
+        // A page read is a record even without an id; searches, exports,
+        // logins and writes keep what their own rules give them.
+        let page_read = action == b"read" && raw.get(Field::Action).is_none();
         set_absent(raw, Field::Action, action);
         if let Some(page) = param(query, b"page") {
             set_absent(raw, Field::Page, page);
@@ -124,7 +129,9 @@ impl Rules {
         };
         let record = match &self.record {
             Some(re) => group(path, re).or_else(|| group(query, re)),
-            None => last_numeric_segment(path).or_else(|| param(query, b"id")),
+            None => last_numeric_segment(path)
+                .or_else(|| param(query, b"id"))
+                .or_else(|| (page_read && !path.is_empty()).then_some(path)),
         };
         if let Some(record) = record {
             set_absent(raw, Field::Record, record);
@@ -214,5 +221,17 @@ mod tests {
         rules.derive(Some(b"GET"), b"https://h/img/9/a.PNG", &mut raw);
         assert_eq!(raw.get(Field::Action).unwrap().bytes, b"other");
         assert!(raw.get(Field::Record).is_none());
+    }
+
+    #[test]
+    fn a_page_without_an_id_is_its_path() {
+        let rules = Rules::new(&ClfConfig::default()).unwrap();
+        let mut raw = Raw::default();
+        rules.derive(Some(b"GET"), b"/docs/getting-started?ref=nav", &mut raw);
+        assert_eq!(
+            raw.get(Field::Record).unwrap().bytes,
+            b"/docs/getting-started"
+        );
+        assert_eq!(raw.get(Field::Action).unwrap().bytes, b"read");
     }
 }

@@ -29,6 +29,7 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], options: &Options) -> io
 /// CEF severity, 0-10.
 fn severity(s: Severity) -> u8 {
     match s {
+        Severity::Info => 1,
         Severity::Low => 3,
         Severity::Medium => 5,
         Severity::High => 8,

@@ -28,6 +28,7 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], options: &Options) -> io
 /// `event.severity`: the values Elastic's external alerts rule maps.
 fn severity(s: Severity) -> u8 {
     match s {
+        Severity::Info => 1,
         Severity::Low => 21,
         Severity::Medium => 47,
         Severity::High => 73,
@@ -44,7 +45,9 @@ pub fn document(f: &Finding, options: &Options) -> io::Result<Value> {
         "ecs": { "version": SCHEMA_VERSION },
         "message": f.message.render(),
         "event": {
-            "kind": "alert",
+            // An `info` finding (a declared crawler) is an event, so the
+            // external alerts rule does not raise it.
+            "kind": if f.severity.is_alert() { "alert" } else { "event" },
             "category": ["intrusion_detection"],
             "type": ["info"],
             "severity": severity(f.severity),

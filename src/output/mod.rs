@@ -153,6 +153,13 @@ pub fn title(rule: RuleId) -> &'static str {
         RuleId::SharedCredential => "One credential from many clients",
         RuleId::WatchedRecord => "Watched record read by someone not allowed",
         RuleId::Coordinated => "Identities that together read too much",
+        RuleId::Crawl => "Many distinct pages fetched fast",
+        RuleId::Probing => "Many refused or missing targets requested",
+        RuleId::ServerVerdict => "Server refused or throttled a burst of requests",
+        RuleId::DeclaredCrawler => "Declared crawler (not an alert)",
+        RuleId::ScriptedClient => "Scripted client",
+        RuleId::AgentRotation => "Many user agents from one address",
+        RuleId::WatchedAgent => "User agent on the watchlist",
     }
 }
 
@@ -288,6 +295,7 @@ impl<'a> Row<'a> {
                 Severity::High => "31",
                 Severity::Medium => "33",
                 Severity::Low => "36",
+                Severity::Info => "2",
             };
             format!("\x1b[{code}m{severity}\x1b[0m")
         } else {
@@ -551,8 +559,11 @@ impl Pseudonymizer {
         for c in &mut e.clients {
             c.ip = self.name(Kind::Ip, &c.ip);
         }
-        if let Some(Shared::Network(n)) = &mut e.shared {
-            *n = self.name(Kind::Network, n);
+        match &mut e.shared {
+            Some(Shared::Network(n)) | Some(Shared::NetworkAgent { network: n, .. }) => {
+                *n = self.name(Kind::Network, n);
+            }
+            _ => {}
         }
         for a in &mut e.allowed {
             *a = self.name(Kind::Account, a);

@@ -36,6 +36,7 @@ pub fn write(out: &mut dyn Write, findings: &[Finding], options: &Options) -> io
 /// The severity's `severity_id` and its caption.
 fn severity(s: Severity) -> (u8, &'static str) {
     match s {
+        Severity::Info => (1, "Informational"),
         Severity::Low => (2, "Low"),
         Severity::Medium => (3, "Medium"),
         Severity::High => (4, "High"),
@@ -86,7 +87,7 @@ pub fn document(f: &Finding, options: &Options) -> io::Result<Value> {
         "severity": severity,
         "status_id": status_id,
         "status": status,
-        "is_alert": !f.suppressed,
+        "is_alert": !f.suppressed && f.severity.is_alert(),
         "risk_score": f.score,
         // The finding exists once its last event is seen: the only time
         // of its creation that does not come from the clock.
