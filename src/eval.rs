@@ -77,6 +77,40 @@ pub struct Scorecard {
     pub caught_by_family: (usize, usize),
     /// Traps that fired (active findings).
     pub traps_fired: usize,
+    /// Each scenario and trap: how many identities it labels and how many
+    /// of them were flagged.
+    pub by_scenario: Vec<ScenarioScore>,
+    /// Each rule that fired: the identities it flagged and how many of
+    /// them are scenario identities.
+    pub by_rule: Vec<RuleScore>,
+}
+
+/// How one scenario (or trap) fared, over all the identities it labels.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScenarioScore {
+    /// Scenario or trap name.
+    pub scenario: String,
+    /// Whether it is a trap.
+    pub trap: bool,
+    /// Identities it labels.
+    pub identities: usize,
+    /// Of them, flagged (recall for a scenario; false alarms for a trap).
+    pub flagged: usize,
+}
+
+/// How one rule fared at identity level.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleScore {
+    /// The rule.
+    pub rule: String,
+    /// Identities it flagged (active findings).
+    pub identities: usize,
+    /// Of them, scenario identities.
+    pub true_positives: usize,
+    /// `true_positives / identities`.
+    pub precision: f64,
+    /// Scenario identities it flagged, of all scenario identities.
+    pub recall: f64,
 }
 
 /// A flagged identity that no scenario label names.
@@ -181,7 +215,49 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
         2.0 * precision * recall / (precision + recall)
     };
     let by_family = outcomes.iter().filter(|o| o.caught_by_family).count();
+    let mut by_scenario: BTreeMap<(bool, &str), (usize, usize)> = BTreeMap::new();
+    for o in &outcomes {
+        let e = by_scenario
+            .entry((o.label.trap, o.label.scenario.as_str()))
+            .or_default();
+        e.0 += 1;
+        e.1 += o.flagged as usize;
+    }
+    let mut by_rule: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (id, fs) in &active {
+        for f in fs {
+            by_rule.entry(f.rule.name()).or_default().insert(id);
+        }
+    }
+    let by_scenario = by_scenario
+        .into_iter()
+        .map(|((trap, scenario), (identities, flagged))| ScenarioScore {
+            scenario: scenario.to_string(),
+            trap,
+            identities,
+            flagged,
+        })
+        .collect();
+    let by_rule = by_rule
+        .into_iter()
+        .map(|(rule, ids)| {
+            let tp = ids.iter().filter(|id| scenarios.contains(*id)).count();
+            RuleScore {
+                rule: rule.to_string(),
+                identities: ids.len(),
+                true_positives: tp,
+                precision: tp as f64 / ids.len() as f64,
+                recall: if scenarios.is_empty() {
+                    0.0
+                } else {
+                    tp as f64 / scenarios.len() as f64
+                },
+            }
+        })
+        .collect();
     Scorecard {
+        by_scenario,
+        by_rule,
         traps_fired: outcomes
             .iter()
             .filter(|o| o.label.trap && o.flagged)
@@ -248,6 +324,39 @@ impl Scorecard {
             self.recall,
             self.f1
         );
+        let _ = writeln!(
+            s,
+            "\n{:<24} {:>10} {:>8} {:>7}",
+            "scenario", "identities", "flagged", "share"
+        );
+        for sc in &self.by_scenario {
+            let name = if sc.trap {
+                format!("{} (trap)", sc.scenario)
+            } else {
+                sc.scenario.clone()
+            };
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>8} {:>7.3}",
+                name,
+                sc.identities,
+                sc.flagged,
+                sc.flagged as f64 / sc.identities.max(1) as f64
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<28} {:>10} {:>8} {:>9} {:>7}",
+            "rule", "identities", "true-pos", "precision", "recall"
+        );
+        for r in &self.by_rule {
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>8} {:>9.3} {:>7.3}",
+                r.rule, r.identities, r.true_positives, r.precision, r.recall
+            );
+        }
+        let _ = writeln!(s);
         for fp in &self.false_positives {
             let _ = writeln!(
                 s,
@@ -327,6 +436,36 @@ mod tests {
         assert_eq!(a.rules, ["regularity", "sequential-read"]);
         let u = s.outcomes.iter().find(|o| o.label.identity == "u").unwrap();
         assert!(!u.flagged && u.suppressed_rules == ["sequential-read"]);
+        assert_eq!(
+            s.by_scenario,
+            [
+                ScenarioScore {
+                    scenario: "a-scenario".into(),
+                    trap: false,
+                    identities: 3,
+                    flagged: 2,
+                },
+                ScenarioScore {
+                    scenario: "a-trap".into(),
+                    trap: true,
+                    identities: 2,
+                    flagged: 1,
+                },
+            ]
+        );
+        let rule = |name: &str| s.by_rule.iter().find(|r| r.rule == name).unwrap();
+        // rate-absolute flagged only the trap; regularity only a.
+        assert_eq!(
+            (
+                rule("rate-absolute").identities,
+                rule("rate-absolute").true_positives
+            ),
+            (1, 0)
+        );
+        assert!((rule("regularity").precision - 1.0).abs() < 1e-12);
+        assert!((rule("regularity").recall - 1.0 / 3.0).abs() < 1e-12);
+        // The suppressed finding on u counts for no rule.
+        assert_eq!(rule("sequential-read").identities, 1);
         let text = s.render();
         assert!(
             text.contains("MISSED") && text.contains("TRAP-FIRED") && text.contains("suppressed")
