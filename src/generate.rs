@@ -1034,7 +1034,9 @@ fn cast(world: &World, params: &Params) -> Cast {
                 (8_000, 30_000),
             ),
         ] {
-            actors.push(everyday(&mut rng, role, account));
+            let holder = everyday(&mut rng, role, account);
+            let client = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
             let w = (day(first_day) + hours.from_hour * HOUR, end);
             let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
             a.pick = Pick::Queue;
@@ -1044,7 +1046,8 @@ fn cast(world: &World, params: &Params) -> Cast {
             a.session_len = (30, 90);
             a.session_gap = 10 * MINUTE;
             a.pace = pace;
-            a.agents = vec![BROWSERS[2]];
+            // The account holder, from its own machine.
+            (a.ips, a.agents) = client;
             label(&mut labels, account, Scenario::OrderFreeEnumeration, w);
             add(&mut actors, a);
         }
@@ -1114,12 +1117,14 @@ fn cast(world: &World, params: &Params) -> Cast {
             ("staff-90020", (6_000, 9_000), 6, 11),
             ("staff-90021", (15_000, 25_000), 11, 15),
         ] {
-            actors.push(everyday(&mut rng, Role::Staff, account));
+            let holder = everyday(&mut rng, Role::Staff, account);
             let w = (
                 day(first_day) + hour * HOUR,
                 day(first_day) + (hour + 1) * HOUR,
             );
             let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
             a.pick = Pick::Export { rows };
             a.session_len = (1, 1);
             a.session_gap = 30 * DAY;
@@ -1137,9 +1142,11 @@ fn cast(world: &World, params: &Params) -> Cast {
                 Hours::new(10, 18, true, true),
             ),
         ] {
-            actors.push(everyday(&mut rng, role, account));
+            let holder = everyday(&mut rng, role, account);
             let w = (day(on_day), day(on_day + 1));
             let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
             a.hours = hours;
             a.session_len = (40, 80);
             a.session_gap = 5 * MINUTE;
@@ -1154,11 +1161,13 @@ fn cast(world: &World, params: &Params) -> Cast {
             let Pick::Branch { lo, hi, .. } = a.pick else {
                 continue;
             };
+            let client = (a.ips.clone(), a.agents.clone());
             actors.push(a);
             let rows = (lo..hi).filter(|id| id % world.lapsed_every != 0).count() as u64;
             let on = day(2 + 3 * k as i64) + 19 * HOUR;
             let w = (on, on + HOUR);
             let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = client;
             a.pick = Pick::Export {
                 rows: (rows, rows + 1),
             };
