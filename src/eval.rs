@@ -1,9 +1,14 @@
 //! The scorecard: findings scored against ground-truth labels. Pure
 //! arithmetic over labels and findings, so it is tested on hand-made cases
 //! and works with whatever detectors exist.
+//!
+//! An identity counts as flagged when it has an alert: an active finding
+//! of severity `medium` or worse, one a person must clear. Identities with
+//! only `low` findings ("worth a look": explained access, population
+//! surges, a lone weak signal) are counted apart.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -77,6 +82,8 @@ pub struct Scorecard {
     pub caught_by_family: (usize, usize),
     /// Traps that fired (active findings).
     pub traps_fired: usize,
+    /// Identities with only `low` findings (not counted as flagged).
+    pub low_only: usize,
     /// Each scenario and trap: how many identities it labels and how many
     /// of them were flagged.
     pub by_scenario: Vec<ScenarioScore>,
@@ -128,16 +135,20 @@ pub struct FalsePositive {
 pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
     let mut active: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut suppressed: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut low: BTreeSet<&str> = BTreeSet::new();
     for f in findings {
         if f.suppressed {
             suppressed
                 .entry(&f.identity)
                 .or_default()
                 .insert(f.rule.name());
-        } else {
+        } else if f.severity >= Severity::Medium {
             active.entry(&f.identity).or_default().push(f);
+        } else {
+            low.insert(&f.identity);
         }
     }
+    let low_only = low.iter().filter(|id| !active.contains_key(*id)).count();
     let mut outcomes: Vec<Outcome> = labels
         .iter()
         .map(|l| {
@@ -256,6 +267,7 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
         })
         .collect();
     Scorecard {
+        low_only,
         by_scenario,
         by_rule,
         traps_fired: outcomes
@@ -326,7 +338,12 @@ impl Scorecard {
         );
         let _ = writeln!(
             s,
-            "\n{:<24} {:>10} {:>8} {:>7}",
+            "identities with only low findings (not alerts, not counted): {}",
+            self.low_only
+        );
+        let _ = writeln!(
+            s,
+            "\n{:<28} {:>10} {:>8} {:>7}",
             "scenario", "identities", "flagged", "share"
         );
         for sc in &self.by_scenario {
@@ -421,7 +438,13 @@ mod tests {
             finding("u", "sequential-read", 0, true),
             finding("x", "off-hours", 0, false),
         ];
+        let mut findings = findings;
+        // A low finding alone does not flag its identity.
+        let mut weak = finding("y", "rate-baseline", 0, false);
+        weak.severity = Severity::Low;
+        findings.push(weak);
         let s = score(&labels, &findings);
+        assert_eq!(s.low_only, 1);
         assert_eq!(s.true_positives, 2);
         assert_eq!(s.false_negatives, 1);
         assert_eq!(s.false_positives.len(), 2);

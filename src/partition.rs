@@ -654,7 +654,7 @@ pub fn merge(dir: &Path) -> Result<Merged> {
     )?);
     let space = RecordSpace::Known(manifest.record_space.clone());
     Ok(Merged {
-        detection: detect::finish(&tl, &watchlist, &space, findings),
+        detection: detect::finish(&tl, &watchlist, &space, &manifest.population, findings),
         summary: manifest.summary,
         errors: manifest.errors,
     })

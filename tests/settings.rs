@@ -11,13 +11,18 @@ use std::process::Output;
 /// Keys where 0 is meaningful: no margin around usual hours, hours never
 /// used, "anything above the median", and shares (a rejected share of 0
 /// warns about any rejected line).
-const ZERO_ALLOWED: [&str; 6] = [
+const ZERO_ALLOWED: [&str; 11] = [
     "input.max_rejected_share",
     "rules.off-hours.max_days_in_hour",
     "rules.off-hours.margin_hours",
     "rules.off-hours.peer_share",
     "rules.rate-baseline.mads",
     "rules.coordinated.max_share",
+    "rules.coverage.min_coverage",
+    "rules.distinct-baseline.mads",
+    "rules.distinct-baseline.explained_share",
+    "rules.rate-baseline.explained_share",
+    "rules.off-hours.explained_share",
 ];
 
 /// Every leaf of `config --default`, as (dotted key, default value).

@@ -153,6 +153,10 @@ pub fn title(rule: RuleId) -> &'static str {
         RuleId::SharedCredential => "One credential from many clients",
         RuleId::WatchedRecord => "Watched record read by someone not allowed",
         RuleId::Coordinated => "Identities that together read too much",
+        RuleId::Coverage => "A block of record ids read almost whole",
+        RuleId::ExportSize => "One export over its row limit",
+        RuleId::DistinctBaseline => "A day of records far over the identity's own",
+        RuleId::TwoPlaces => "One credential in two places at once",
     }
 }
 
