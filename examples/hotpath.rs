@@ -17,6 +17,7 @@ const EVENTS: u64 = 20_000;
 
 fn generated(dir: &std::path::Path, format: OutFormat) -> std::path::PathBuf {
     let params = Params {
+        world: scrapewatch::generate::WorldKind::Contest,
         events: EVENTS,
         seed: 7,
         format,

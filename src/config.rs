@@ -83,6 +83,11 @@ pub struct Rules {
     pub scripted_client: ScriptedClient,
     pub agent_rotation: AgentRotation,
     pub watched_agent: Switch,
+    // Issue 13 rules.
+    pub coverage: Coverage,
+    pub export_size: ExportSize,
+    pub distinct_baseline: DistinctBaseline,
+    pub two_places: TwoPlaces,
 }
 
 macro_rules! rule_config {
@@ -179,6 +184,10 @@ rule_config!(
         mads: f64 = 10.0,
         /// Events in the hour, at least.
         min_events: u64 = 60,
+        /// An hour whose records lie at least this much in the part of the
+        /// record space the identity reads on other days is explained
+        /// access: reported at severity low, and said so.
+        explained_share: f64 = 0.8,
     }
 );
 rule_config!(
@@ -221,6 +230,10 @@ rule_config!(
         peer_share: f64 = 0.02,
         /// Events in unusual hours within one night, at least.
         min_events: u64 = 30,
+        /// A night whose records lie at least this much in the part of the
+        /// record space the identity reads on other days is explained
+        /// access: reported at severity low, and said so.
+        explained_share: f64 = 0.8,
     }
 );
 rule_config!(
@@ -261,6 +274,64 @@ rule_config!(
         long_window: i64 = 604_800,
         /// ...against this many distinct records (pages) together.
         long_max_records: u64 = 2000,
+    }
+);
+// Issue 13 rules (one block for the hand merge).
+rule_config!(
+    /// `coverage`: distinct record ids that fill a contiguous id span, read
+    /// in any order over any number of days.
+    Coverage {
+        /// Distinct ids in one block before it is a finding.
+        min_records: u64 = 1000,
+        /// Share of the block's span that was read, at least.
+        min_coverage: f64 = 0.5,
+        /// Largest id step between neighbouring ids read that keeps a block
+        /// together (deleted and lapsed records leave gaps).
+        max_gap: u64 = 5,
+        /// A block whose records were read this many times each on average
+        /// is one the identity keeps returning to (its own branch), not one
+        /// it enumerated: explained access, reported at severity low.
+        explained_rereads: f64 = 1.5,
+    }
+);
+rule_config!(
+    /// `export-size`: one export over a limit of rows.
+    ExportSize {
+        /// Rows in one export before it is a finding (Salesforce's
+        /// transaction policies act at 2,000 rows of a lead export).
+        max_rows: u64 = 2000,
+        /// Per system, its own limit (system name -> rows).
+        systems: std::collections::BTreeMap<String, u64> = Default::default(),
+    }
+);
+rule_config!(
+    /// `distinct-baseline`: a day of distinct records far above the
+    /// identity's own active days.
+    DistinctBaseline {
+        /// Active days of history needed before the rule can fire.
+        min_history: u64 = 5,
+        /// How many scaled MADs above the median a day must be.
+        mads: f64 = 10.0,
+        /// Distinct records in the day, at least.
+        min_records: u64 = 300,
+        /// A day whose records lie at least this much in the part of the
+        /// record space the identity reads on other days is explained
+        /// access: reported at severity low, and said so.
+        explained_share: f64 = 0.8,
+    }
+);
+rule_config!(
+    /// `two-places`: one credential used from two networks with two user
+    /// agents at the same time.
+    TwoPlaces {
+        /// Two requests from different networks and agents at most this
+        /// far apart are at the same time (a switch).
+        tolerance: i64 = 300,
+        /// Window the switches are counted in.
+        window: i64 = 3600,
+        /// Switches in one window before it is a finding (one person who
+        /// moves switches once, not back and forth).
+        min_switches: u64 = 4,
     }
 );
 
@@ -359,7 +430,12 @@ impl Default for IdentityConfig {
 }
 
 /// Tables whose keys are free (a map), not fixed settings.
-const OPEN_TABLES: [&str; 3] = ["input.actions", "input.clf.systems", "overrides"];
+const OPEN_TABLES: [&str; 4] = [
+    "input.actions",
+    "input.clf.systems",
+    "overrides",
+    "rules.export-size.systems",
+];
 
 impl Config {
     /// Reads `path` (if any), applies `overrides` (`key=value`), and checks
@@ -610,6 +686,20 @@ fn check_open_table(path: &str, typed: &str, table: &toml::Table, origin: &str) 
     if typed == "overrides" {
         return Ok(());
     }
+    if typed == "rules.export-size.systems" {
+        // System name -> rows per export.
+        for (key, value) in table {
+            if !value
+                .as_integer()
+                .is_some_and(|n| (1..=1_000_000_000_000).contains(&n))
+            {
+                return Err(Error::config(format!(
+                    "{origin}: `{path}.{key}` = {value}: rows per export must be an integer from 1 to 1000000000000"
+                )));
+            }
+        }
+        return Ok(());
+    }
     for (key, value) in table {
         if !value.is_str() {
             return Err(Error::config(format!(
@@ -838,6 +928,22 @@ fn range(key: &str) -> Option<Range> {
         "rules.scripted-client.min_requests" => COUNT,
         "rules.agent-rotation.window" => SECONDS,
         "rules.agent-rotation.max_agents" => Int(2, 1_000_000, " user agents"),
+        "rules.coverage.min_records" => Int(2, 1_000_000_000, " records"),
+        "rules.coverage.min_coverage" => Float(0.0, 1.0, " (a share of the span)"),
+        "rules.coverage.max_gap" => Int(1, u32::MAX as i64, " (an id step)"),
+        "rules.export-size.max_rows" => Int(1, 1_000_000_000_000, " rows"),
+        "rules.distinct-baseline.min_history" => Int(1, 366, " active days"),
+        "rules.distinct-baseline.mads" => Float(0.0, 1000.0, " MADs"),
+        "rules.distinct-baseline.min_records" => COUNT,
+        "rules.distinct-baseline.explained_share" => {
+            Float(0.0, 1.0, " (a share of the records read)")
+        }
+        "rules.off-hours.explained_share" => Float(0.0, 1.0, " (a share of the records read)"),
+        "rules.coverage.explained_rereads" => Float(1.0, 1_000_000.0, " (reads per record)"),
+        "rules.rate-baseline.explained_share" => Float(0.0, 1.0, " (a share of the records read)"),
+        "rules.two-places.tolerance" => SECONDS,
+        "rules.two-places.window" => SECONDS,
+        "rules.two-places.min_switches" => COUNT,
         _ => return None,
     })
 }
@@ -890,11 +996,11 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
     // Walk the defaults to learn whether the key exists and what type it has.
     let mut def: Option<&toml::Value> = None;
     let mut level = Some(defaults);
-    let mut open = false;
+    let mut open = None;
     for (i, part) in typed_as.iter().enumerate() {
         let prefix = typed_as[..i].join(".");
         if OPEN_TABLES.contains(&prefix.as_str()) {
-            open = true;
+            open = Some(prefix);
             break;
         }
         def = level.and_then(|t| t.get(*part));
@@ -910,7 +1016,12 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
             Some(_) => level = None,
         }
     }
-    let is_string = open || matches!(def, Some(toml::Value::String(_)));
+    // Open tables hold strings, but for per-system row limits (checked
+    // with the whole configuration on load).
+    let is_string = match open.as_deref() {
+        Some(table) => table != "rules.export-size.systems",
+        None => matches!(def, Some(toml::Value::String(_))),
+    };
     let value = if is_string {
         toml::Value::String(raw.to_string())
     } else {
@@ -919,7 +1030,7 @@ fn apply_override(table: &mut toml::Table, defaults: &toml::Table, item: &str) -
             Err(_) => toml::Value::String(raw.to_string()),
         }
     };
-    if let (false, Some(def)) = (open, def) {
+    if let (None, Some(def)) = (&open, def) {
         check_value(
             key,
             &typed_as.join("."),

@@ -1,9 +1,14 @@
 //! The scorecard: findings scored against ground-truth labels. Pure
 //! arithmetic over labels and findings, so it is tested on hand-made cases
 //! and works with whatever detectors exist.
+//!
+//! An identity counts as flagged when it has an alert: an active finding
+//! of severity `medium` or worse, one a person must clear. Identities with
+//! only `low` findings ("worth a look": explained access, population
+//! surges, a lone weak signal) are counted apart.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::finding::{duration, Finding};
+use crate::finding::{duration, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -77,6 +82,42 @@ pub struct Scorecard {
     pub caught_by_family: (usize, usize),
     /// Traps that fired (active findings).
     pub traps_fired: usize,
+    /// Identities with only `low` findings (not counted as flagged).
+    pub low_only: usize,
+    /// Each scenario and trap: how many identities it labels and how many
+    /// of them were flagged.
+    pub by_scenario: Vec<ScenarioScore>,
+    /// Each rule that fired: the identities it flagged and how many of
+    /// them are scenario identities.
+    pub by_rule: Vec<RuleScore>,
+}
+
+/// How one scenario (or trap) fared, over all the identities it labels.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScenarioScore {
+    /// Scenario or trap name.
+    pub scenario: String,
+    /// Whether it is a trap.
+    pub trap: bool,
+    /// Identities it labels.
+    pub identities: usize,
+    /// Of them, flagged (recall for a scenario; false alarms for a trap).
+    pub flagged: usize,
+}
+
+/// How one rule fared at identity level.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleScore {
+    /// The rule.
+    pub rule: String,
+    /// Identities it flagged (active findings).
+    pub identities: usize,
+    /// Of them, scenario identities.
+    pub true_positives: usize,
+    /// `true_positives / identities`.
+    pub precision: f64,
+    /// Scenario identities it flagged, of all scenario identities.
+    pub recall: f64,
 }
 
 /// A flagged identity that no scenario label names.
@@ -94,6 +135,7 @@ pub struct FalsePositive {
 pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
     let mut active: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     let mut suppressed: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut low: BTreeSet<&str> = BTreeSet::new();
     for f in findings {
         if !f.severity.is_alert() {
             // Declared crawlers and the like: not alerts, not scored.
@@ -104,10 +146,13 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
                 .entry(&f.identity)
                 .or_default()
                 .insert(f.rule.name());
-        } else {
+        } else if f.severity >= Severity::Medium {
             active.entry(&f.identity).or_default().push(f);
+        } else {
+            low.insert(&f.identity);
         }
     }
+    let low_only = low.iter().filter(|id| !active.contains_key(*id)).count();
     let mut outcomes: Vec<Outcome> = labels
         .iter()
         .map(|l| {
@@ -185,7 +230,50 @@ pub fn score(labels: &[Label], findings: &[Finding]) -> Scorecard {
         2.0 * precision * recall / (precision + recall)
     };
     let by_family = outcomes.iter().filter(|o| o.caught_by_family).count();
+    let mut by_scenario: BTreeMap<(bool, &str), (usize, usize)> = BTreeMap::new();
+    for o in &outcomes {
+        let e = by_scenario
+            .entry((o.label.trap, o.label.scenario.as_str()))
+            .or_default();
+        e.0 += 1;
+        e.1 += o.flagged as usize;
+    }
+    let mut by_rule: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (id, fs) in &active {
+        for f in fs {
+            by_rule.entry(f.rule.name()).or_default().insert(id);
+        }
+    }
+    let by_scenario = by_scenario
+        .into_iter()
+        .map(|((trap, scenario), (identities, flagged))| ScenarioScore {
+            scenario: scenario.to_string(),
+            trap,
+            identities,
+            flagged,
+        })
+        .collect();
+    let by_rule = by_rule
+        .into_iter()
+        .map(|(rule, ids)| {
+            let tp = ids.iter().filter(|id| scenarios.contains(*id)).count();
+            RuleScore {
+                rule: rule.to_string(),
+                identities: ids.len(),
+                true_positives: tp,
+                precision: tp as f64 / ids.len() as f64,
+                recall: if scenarios.is_empty() {
+                    0.0
+                } else {
+                    tp as f64 / scenarios.len() as f64
+                },
+            }
+        })
+        .collect();
     Scorecard {
+        low_only,
+        by_scenario,
+        by_rule,
         traps_fired: outcomes
             .iter()
             .filter(|o| o.label.trap && o.flagged)
@@ -252,6 +340,44 @@ impl Scorecard {
             self.recall,
             self.f1
         );
+        let _ = writeln!(
+            s,
+            "identities with only low findings (not alerts, not counted): {}",
+            self.low_only
+        );
+        let _ = writeln!(
+            s,
+            "\n{:<28} {:>10} {:>8} {:>7}",
+            "scenario", "identities", "flagged", "share"
+        );
+        for sc in &self.by_scenario {
+            let name = if sc.trap {
+                format!("{} (trap)", sc.scenario)
+            } else {
+                sc.scenario.clone()
+            };
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>8} {:>7.3}",
+                name,
+                sc.identities,
+                sc.flagged,
+                sc.flagged as f64 / sc.identities.max(1) as f64
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<28} {:>10} {:>8} {:>9} {:>7}",
+            "rule", "identities", "true-pos", "precision", "recall"
+        );
+        for r in &self.by_rule {
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>8} {:>9.3} {:>7.3}",
+                r.rule, r.identities, r.true_positives, r.precision, r.recall
+            );
+        }
+        let _ = writeln!(s);
         for fp in &self.false_positives {
             let _ = writeln!(
                 s,
@@ -316,7 +442,13 @@ mod tests {
             finding("u", "sequential-read", 0, true),
             finding("x", "off-hours", 0, false),
         ];
+        let mut findings = findings;
+        // A low finding alone does not flag its identity.
+        let mut weak = finding("y", "rate-baseline", 0, false);
+        weak.severity = Severity::Low;
+        findings.push(weak);
         let s = score(&labels, &findings);
+        assert_eq!(s.low_only, 1);
         assert_eq!(s.true_positives, 2);
         assert_eq!(s.false_negatives, 1);
         assert_eq!(s.false_positives.len(), 2);
@@ -331,6 +463,36 @@ mod tests {
         assert_eq!(a.rules, ["regularity", "sequential-read"]);
         let u = s.outcomes.iter().find(|o| o.label.identity == "u").unwrap();
         assert!(!u.flagged && u.suppressed_rules == ["sequential-read"]);
+        assert_eq!(
+            s.by_scenario,
+            [
+                ScenarioScore {
+                    scenario: "a-scenario".into(),
+                    trap: false,
+                    identities: 3,
+                    flagged: 2,
+                },
+                ScenarioScore {
+                    scenario: "a-trap".into(),
+                    trap: true,
+                    identities: 2,
+                    flagged: 1,
+                },
+            ]
+        );
+        let rule = |name: &str| s.by_rule.iter().find(|r| r.rule == name).unwrap();
+        // rate-absolute flagged only the trap; regularity only a.
+        assert_eq!(
+            (
+                rule("rate-absolute").identities,
+                rule("rate-absolute").true_positives
+            ),
+            (1, 0)
+        );
+        assert!((rule("regularity").precision - 1.0).abs() < 1e-12);
+        assert!((rule("regularity").recall - 1.0 / 3.0).abs() < 1e-12);
+        // The suppressed finding on u counts for no rule.
+        assert_eq!(rule("sequential-read").identities, 1);
         let text = s.render();
         assert!(
             text.contains("MISSED") && text.contains("TRAP-FIRED") && text.contains("suppressed")

@@ -91,6 +91,12 @@ fn probe(rules: &Rules) -> Rules {
     p.scripted_client.min_requests = 1;
     p.agent_rotation.max_agents = 2;
     p.byte_volume.min_objects = 1;
+    p.coverage.min_records = 2;
+    p.coverage.min_coverage = 0.0;
+    p.export_size.max_rows = 1;
+    p.export_size.systems.clear();
+    p.distinct_baseline.enabled = false; // measured directly below
+    p.two_places.min_switches = 1;
     p
 }
 
@@ -120,6 +126,15 @@ fn configured(f: &Finding, rules: &Rules) -> f64 {
         RuleId::ServerVerdict => rules.server_verdict.min_answers as f64,
         RuleId::ScriptedClient => rules.scripted_client.min_requests as f64,
         RuleId::AgentRotation => rules.agent_rotation.max_agents as f64,
+        RuleId::Coverage => rules.coverage.min_records as f64,
+        RuleId::ExportSize => f
+            .evidence
+            .system
+            .as_ref()
+            .and_then(|s| rules.export_size.systems.get(s))
+            .copied()
+            .unwrap_or(rules.export_size.max_rows) as f64,
+        RuleId::TwoPlaces => rules.two_places.min_switches as f64,
         _ => 0.0,
     }
 }
@@ -191,10 +206,7 @@ pub fn explain(
         ..Context::for_identity(tl, watchlist, identity, &probe_rules)
     };
     let mut peaks = Vec::new();
-    detect::bulk::detect(events, &ctx, &mut peaks);
-    detect::rate::detect(events, &ctx, &mut peaks);
-    detect::watch::detect(events, &ctx, &mut peaks);
-    detect::web::detect(events, &ctx, &mut peaks);
+    detect::local(events, &ctx, &mut peaks);
     let crawler = detect::web::declared_crawler(
         events,
         &Context {
@@ -265,6 +277,28 @@ pub fn explain(
                     None => v.note = format!("needs {} active hours of history", c.min_history),
                 }
             }
+            RuleId::DistinctBaseline => {
+                let c = &rules.distinct_baseline;
+                let days = detect::daily::days(events);
+                match detect::daily::baseline(&days, c.min_history) {
+                    Some((med, mad, n)) => {
+                        if let Some(&(_, count, a, b)) =
+                            days.iter().max_by_key(|d| (d.1, std::cmp::Reverse(d.0)))
+                        {
+                            v.measure = "distinct records in its busiest day".into();
+                            v.observed = Some(count as f64);
+                            v.threshold =
+                                Some((med + c.mads * mad).max(c.min_records as f64).ceil());
+                            v.window = Some((
+                                crate::time::format(events[a].time),
+                                crate::time::format(events[b - 1].time),
+                            ));
+                            v.note = format!("median {med} over {n} active days, MAD {mad:.1}");
+                        }
+                    }
+                    None => v.note = format!("needs {} active days of history", c.min_history),
+                }
+            }
             RuleId::RatePeer | RuleId::Coordinated => {
                 v.note = "compares identities: see the scan's findings".into();
                 if let Some(f) = mine.first() {
@@ -305,6 +339,15 @@ pub fn explain(
                     } else {
                         v.observed = Some(f.evidence.observed);
                         v.threshold = Some(threshold);
+                        if rule == RuleId::Coverage {
+                            v.note = format!(
+                                "its largest block covers {}% of a span of {} ids (limit {:.0}%) over {} days",
+                                f.evidence.counts.get("coverage_pct").copied().unwrap_or(0),
+                                f.evidence.counts.get("span").copied().unwrap_or(0),
+                                rules.coverage.min_coverage * 100.0,
+                                f.evidence.counts.get("days").copied().unwrap_or(0)
+                            );
+                        }
                     }
                 } else if rule == RuleId::OffHours {
                     v.note = "no unusual hours, or too few active days to know".into();

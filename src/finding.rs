@@ -165,6 +165,16 @@ rules! {
     AgentRotation = "agent-rotation", Web, Medium;
     /// Requests from a user agent the watchlist names by pattern.
     WatchedAgent = "watched-agent", Web, High;
+    // Issue 13, order-free and population-scale rules (one block for the
+    // hand merge).
+    /// Distinct ids filling a contiguous id span, in any order, over days.
+    Coverage = "coverage", BulkRead, High;
+    /// One export over the per-export (per-system) row limit.
+    ExportSize = "export-size", BulkRead, High;
+    /// A day of distinct records far above the identity's own days.
+    DistinctBaseline = "distinct-baseline", Rate, Medium;
+    /// One credential from two networks with two agents at the same time.
+    TwoPlaces = "two-places", Watchlist, High;
 }
 
 impl RuleId {

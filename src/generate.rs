@@ -37,6 +37,11 @@ pub struct World {
     pub lapsed_every: u64,
     /// Voter ids of the canvassing system.
     pub voters: (u64, u64),
+    /// Day (from the start) of the national phone-bank evening: every
+    /// volunteer and lead calls (hard world).
+    pub phone_bank_day: i64,
+    /// Which world.
+    pub kind: WorldKind,
     /// Share of ordinary events by role (the population is sized to it).
     pub shares: [(Role, f64); 5],
 }
@@ -53,6 +58,8 @@ impl World {
             members: (100_000, 600_000),
             lapsed_every: 9,
             voters: (10_000_000, 40_000_000),
+            phone_bank_day: days / 4,
+            kind: WorldKind::Contest,
             shares: [
                 (Role::Volunteer, 0.35),
                 (Role::Officer, 0.20),
@@ -143,6 +150,9 @@ struct Hours {
     to_hour: i64,
     weekdays: bool,
     weekends: bool,
+    /// One day (days since 1970) with its own hours, whatever the weekday:
+    /// polling day, when the whole party works.
+    special: Option<(i64, i64, i64)>,
 }
 
 const ALWAYS: Hours = Hours::new(0, 24, true, true);
@@ -155,7 +165,19 @@ impl Hours {
             to_hour,
             weekdays,
             weekends,
+            special: None,
         }
+    }
+
+    /// Opening and closing hour of `day`, if the actor works that day.
+    fn span(&self, day: i64) -> Option<(i64, i64)> {
+        if let Some((d, from, to)) = self.special {
+            if d == day {
+                return Some((from, to));
+            }
+        }
+        self.active_day(day)
+            .then_some((self.from_hour, self.to_hour))
     }
 
     fn active_day(&self, day: i64) -> bool {
@@ -175,12 +197,13 @@ impl Hours {
                 return until;
             }
             let day = t.div_euclid(DAY);
-            let (open, close) = (
-                day * DAY + self.from_hour * HOUR,
-                day * DAY + self.to_hour * HOUR,
-            );
-            if !self.active_day(day) || t >= close {
-                t = (day + 1) * DAY + self.from_hour * HOUR;
+            let Some((from, to)) = self.span(day) else {
+                t = (day + 1) * DAY;
+                continue;
+            };
+            let (open, close) = (day * DAY + from * HOUR, day * DAY + to * HOUR);
+            if t >= close {
+                t = (day + 1) * DAY;
                 continue;
             }
             if t < open {
@@ -190,7 +213,7 @@ impl Hours {
                 return t + gap;
             }
             gap -= close - t;
-            t = (day + 1) * DAY + self.from_hour * HOUR;
+            t = (day + 1) * DAY;
         }
     }
 }
@@ -200,8 +223,15 @@ impl Hours {
 enum Pick {
     /// Random members of the membership system (or phone-banking).
     Members,
-    /// A branch: ids in a range; sometimes a short walk in id order.
-    Branch { lo: u64, hi: u64, walk: f64 },
+    /// A branch: ids in a range; sometimes a short walk in id order, and
+    /// (with chance `burst` a session) a read-through of part of it in no
+    /// particular order.
+    Branch {
+        lo: u64,
+        hi: u64,
+        walk: f64,
+        burst: f64,
+    },
     /// Office work: searches, reads, small exports.
     Office,
     /// Voter records, random.
@@ -214,6 +244,8 @@ enum Pick {
     Export { rows: (u64, u64) },
     /// Watched case files.
     Cases,
+    /// Member ids from the actor's queue, last first, until it is empty.
+    Queue,
 }
 
 /// A labelled behaviour.
@@ -250,6 +282,28 @@ pub enum Scenario {
     PatientCampaign,
     /// Trap: an officer walking a short branch list.
     BranchWalk,
+    /// Every record of a contiguous id block read in shuffled order at a
+    /// human pace over several evenings (hard world).
+    OrderFreeEnumeration,
+    /// One credential active at the same time from two networks with
+    /// different agents (hard world).
+    TwoPlaces,
+    /// A block read split across accounts that share a network prefix and
+    /// an agent but no campaign (hard world).
+    SplitAccounts,
+    /// One export of many rows, far fewer than an hour's sum (hard world).
+    SingleExport,
+    /// A day of many distinct records from an account whose days hold few
+    /// (hard world).
+    DistinctDaySurge,
+    /// Trap: an officer who sometimes reads through part of its own branch
+    /// (hard world).
+    BranchReadThrough,
+    /// Trap: a user on a laptop and a phone at home, sometimes on a mobile
+    /// network (hard world).
+    SeveralDevices,
+    /// Trap: an officer exporting its branch list once (hard world).
+    BranchExport,
 }
 
 impl Scenario {
@@ -257,10 +311,13 @@ impl Scenario {
     pub fn family(self) -> Option<&'static str> {
         use Scenario::*;
         match self {
-            Enumeration | Paging | ExportBurst => Some("bulk-read"),
+            Enumeration | Paging | ExportBurst | OrderFreeEnumeration | SingleExport
+            | DistinctDaySurge => Some("bulk-read"),
             SlowScraper | Hijacked => Some("rate"),
-            SharedLink | Revoked | EmbargoRead | WatchedRecord | Coordinated => Some("watchlist"),
-            NightlySync | DataTeamExport | ElectionNightLead | PatientCampaign | BranchWalk => None,
+            SharedLink | Revoked | EmbargoRead | WatchedRecord | Coordinated | TwoPlaces
+            | SplitAccounts => Some("watchlist"),
+            NightlySync | DataTeamExport | ElectionNightLead | PatientCampaign | BranchWalk
+            | BranchReadThrough | SeveralDevices | BranchExport => None,
         }
     }
 }
@@ -305,6 +362,16 @@ struct Actor {
     page: u64,
     session: u64,
     walking: u64,
+    /// Records still to read, last first ([`Pick::Queue`], branch bursts).
+    queue: Vec<u64>,
+    bursting: bool,
+    /// A second network and agent (a phone on a mobile network) used for
+    /// whole sessions, and whether the current session uses it.
+    roam: Option<(String, &'static str)>,
+    roaming: bool,
+    /// Stretches of population-wide surges and how many times busier the
+    /// actor is in them.
+    boosts: Vec<(Millis, Millis, f64)>,
 }
 
 const BROWSERS: [&str; 6] = [
@@ -352,6 +419,29 @@ impl Actor {
             page: 0,
             session: 0,
             walking: 0,
+            queue: Vec::new(),
+            bursting: false,
+            roam: None,
+            roaming: false,
+            boosts: Vec::new(),
+        }
+    }
+
+    /// How many times busier the actor is at `t` (1 outside surges).
+    fn boost(&self, t: Millis) -> f64 {
+        self.boosts
+            .iter()
+            .find(|b| b.0 <= t && t < b.1)
+            .map_or(1.0, |b| b.2)
+    }
+
+    /// Fills the queue with the member ids of `lo..hi` (lapsed left out)
+    /// in shuffled order.
+    fn shuffle_block(&mut self, lo: u64, hi: u64, lapsed_every: u64) {
+        self.queue = (lo..hi).filter(|id| id % lapsed_every != 0).collect();
+        for i in (1..self.queue.len()).rev() {
+            let j = self.rng.range(0, i as u64 + 1) as usize;
+            self.queue.swap(i, j);
         }
     }
 
@@ -376,6 +466,22 @@ impl Actor {
         let first = self.rng.exp(self.session_gap as f64) as Millis;
         self.next = self.hours.advance(self.window.0, first, self.window.1);
         self
+    }
+
+    /// A laptop and a phone on one home network, and (for some) the
+    /// phone on a mobile network for whole sessions.
+    fn devices(&mut self) {
+        let home = self.random_ip();
+        let prefix = &home[..home.rfind('.').unwrap_or(0)];
+        let phone_ip = format!("{prefix}.{}", 1 + self.rng.range(0, 254));
+        let laptop = BROWSERS[self.rng.range(0, 3) as usize];
+        let phone = BROWSERS[self.rng.range(3, 5) as usize];
+        self.ips = vec![home.clone(), phone_ip];
+        self.agents = vec![laptop, phone];
+        if self.rng.chance(0.5) {
+            let mobile = self.random_ip();
+            self.roam = Some((mobile, phone));
+        }
     }
 
     fn random_ip(&mut self) -> String {
@@ -414,13 +520,35 @@ impl Actor {
             self.left = self.rng.range(self.session_len.0, self.session_len.1 + 1);
             self.session += 1;
             self.page = 0;
-            if let Pick::Branch { walk, lo, hi } = self.pick {
+            let boost = self.boost(self.next);
+            if boost > 1.0 {
+                self.left = (self.left as f64 * boost).ceil() as u64;
+            }
+            if let Pick::Branch {
+                walk,
+                lo,
+                hi,
+                burst,
+            } = self.pick
+            {
                 self.walking = 0;
+                self.bursting = false;
                 if self.rng.chance(walk) {
                     self.walking = self.rng.range(6, 16);
                     self.cursor = self.rng.range(lo, hi.saturating_sub(40).max(lo + 1));
                     self.left = self.walking;
+                } else if burst > 0.0 && self.rng.chance(burst) {
+                    // Part of the branch, read through in the order a list
+                    // sorted by name gives: no order of ids.
+                    let len = self.rng.range((hi - lo) / 10, (hi - lo) / 3 + 1);
+                    let from = self.rng.range(lo, hi - len);
+                    self.shuffle_block(from, from + len, world.lapsed_every);
+                    self.bursting = true;
+                    self.left = self.queue.len().max(1) as u64;
                 }
+            }
+            if self.roam.is_some() {
+                self.roaming = self.rng.chance(0.3);
             }
         }
         let ip_i = self.rng.range(0, self.ips.len() as u64) as usize;
@@ -434,7 +562,9 @@ impl Actor {
         match self.pick {
             Pick::Members => record = Some(self.member(m0, m1, world.lapsed_every)),
             Pick::Branch { lo, hi, .. } => {
-                if self.walking > 0 {
+                if self.bursting {
+                    record = self.queue.pop();
+                } else if self.walking > 0 {
                     self.cursor += self.rng.range(1, 4);
                     record = Some(self.cursor);
                 } else if self.rng.chance(0.25) {
@@ -477,17 +607,22 @@ impl Actor {
                 rows = self.rng.range(lo, hi);
             }
             Pick::Cases => case = Some(self.rng.range(40, 44)),
+            Pick::Queue => record = self.queue.pop(),
         }
         let bytes = match action {
             "export" => rows * 310 + 1200,
             "search" => rows * 180 + 900,
             _ => 2800 + self.rng.range(0, 2400),
         };
+        let (ip, agent) = match &self.roam {
+            Some((ip, agent)) if self.roaming => (ip.as_str(), *agent),
+            _ => (self.ips[ip_i].as_str(), self.agents[ag_i]),
+        };
         out(&Out {
             time: self.next,
             account: &self.account,
-            ip: &self.ips[ip_i],
-            agent: self.agents[ag_i],
+            ip,
+            agent,
             system: if case.is_some() { "cases" } else { self.system },
             action,
             record,
@@ -501,12 +636,14 @@ impl Actor {
         let t = if self.left > 0 {
             self.next + self.rng.range(self.pace.0 as u64, self.pace.1 as u64 + 1) as Millis
         } else {
-            let gap = self.rng.exp(self.session_gap as f64) as Millis;
+            let mean = self.session_gap as f64 / self.boost(self.next);
+            let gap = self.rng.exp(mean) as Millis;
             self.hours
                 .advance(self.next + self.pace.1, gap, self.window.1)
         };
         self.next = t;
-        t < self.window.1
+        let drained = matches!(self.pick, Pick::Queue) && self.queue.is_empty();
+        t < self.window.1 && !drained
     }
 }
 
@@ -521,9 +658,37 @@ pub enum OutFormat {
     Clf,
 }
 
+/// Which simulated world to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorldKind {
+    /// The contest the rules were first written against.
+    #[default]
+    Contest,
+    /// The contest plus what the rules were not written for: population-wide
+    /// surges (a national phone-bank evening, polling day), officers who
+    /// read through part of their branch, users on several devices, branch
+    /// exports, and attacks that slip between rules (order-free
+    /// enumeration, two places at once, a split scrape without a campaign,
+    /// single large exports, a day of many distinct records).
+    Hard,
+}
+
+impl WorldKind {
+    /// The name `--world` takes and `labels.json` records.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorldKind::Contest => "contest",
+            WorldKind::Hard => "hard",
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Params {
+    /// The world.
+    pub world: WorldKind,
     /// Events to write.
     pub events: u64,
     /// The seed.
@@ -826,6 +991,7 @@ fn cast(world: &World, params: &Params) -> Cast {
         lo,
         hi: lo + branch_size,
         walk: 0.6,
+        burst: 0.0,
     };
     a.hours = Hours::new(18, 21, true, true);
     a.session_gap = 2 * HOUR;
@@ -836,6 +1002,212 @@ fn cast(world: &World, params: &Params) -> Cast {
         (day(1), end),
     );
     add(&mut actors, a);
+
+    if world.kind == WorldKind::Hard {
+        // An ordinary user of `role` named `account`: the everyday half of
+        // an account that a scenario also uses.
+        let everyday = |rng: &mut Rng, role: Role, account: &str| {
+            let mut a = ordinary_kind(world, role, 0, next_rng(rng));
+            a.account = account.to_string();
+            harden(world, role, &mut a);
+            a.start()
+        };
+        // Order-free enumeration: every member of a contiguous block, in
+        // shuffled order, a few a minute, over several evenings.
+        for (account, role, from, size, first_day, hours, pace) in [
+            (
+                "staff-90001",
+                Role::Staff,
+                200_000,
+                4000,
+                3,
+                Hours::new(19, 23, true, true),
+                (5_000, 25_000),
+            ),
+            (
+                "volunteer-90002",
+                Role::Volunteer,
+                410_000,
+                2500,
+                8,
+                Hours::new(20, 23, true, true),
+                (8_000, 30_000),
+            ),
+        ] {
+            let holder = everyday(&mut rng, role, account);
+            let client = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
+            let w = (day(first_day) + hours.from_hour * HOUR, end);
+            let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            a.pick = Pick::Queue;
+            let lo = m0 + from;
+            a.shuffle_block(lo, lo + volume(size, 600), world.lapsed_every);
+            a.hours = hours;
+            a.session_len = (30, 90);
+            a.session_gap = 10 * MINUTE;
+            a.pace = pace;
+            // The account holder, from its own machine.
+            (a.ips, a.agents) = client;
+            label(&mut labels, account, Scenario::OrderFreeEnumeration, w);
+            add(&mut actors, a);
+        }
+        // Two places at once: the owner at work, and someone else with the
+        // same credential from another network and another agent.
+        for (account, role, ip, agent, first_day, hours) in [
+            (
+                "staff-90003",
+                Role::Staff,
+                "198.51.100.77",
+                BROWSERS[2],
+                9,
+                Hours::new(10, 16, true, true),
+            ),
+            (
+                "officer-90004",
+                Role::Officer,
+                "203.0.113.200",
+                BROWSERS[5],
+                5,
+                Hours::new(18, 22, true, true),
+            ),
+        ] {
+            let owner = everyday(&mut rng, role, account);
+            let w = (day(first_day), day(first_day + 2));
+            // The owner works those evenings too, from its usual place.
+            let mut at_work = Actor::new(account.into(), owner.system, next_rng(&mut rng), w);
+            at_work.pick = owner.pick;
+            at_work.ips = owner.ips.clone();
+            at_work.agents = owner.agents.clone();
+            at_work.hours = hours;
+            at_work.session_len = (10, 30);
+            at_work.session_gap = 30 * MINUTE;
+            at_work.pace = owner.pace;
+            actors.push(owner);
+            add(&mut actors, at_work);
+            let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            a.hours = hours;
+            a.session_len = (20, 60);
+            a.session_gap = 40 * MINUTE;
+            a.pace = (20_000, 90_000);
+            a.ips = vec![ip.into()];
+            a.agents = vec![agent];
+            label(&mut labels, account, Scenario::TwoPlaces, w);
+            add(&mut actors, a);
+        }
+        // A block split across six accounts on one network with one agent,
+        // no campaign: each reads its slice in shuffled order.
+        for k in 0..6u64 {
+            let account = format!("volunteer-{}", 90_010 + k);
+            actors.push(everyday(&mut rng, Role::Volunteer, &account));
+            let w = (day(10) + 18 * HOUR, day(10) + 23 * HOUR);
+            let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
+            a.pick = Pick::Queue;
+            let lo = m0 + 350_000 + k * 300;
+            a.shuffle_block(lo, lo + 300, world.lapsed_every);
+            a.session_len = (1000, 1000);
+            a.session_gap = MINUTE;
+            a.pace = (20_000, 60_000);
+            a.ips = vec![format!("198.18.7.{}", 20 + k)];
+            a.agents = vec![BROWSERS[0]];
+            label(&mut labels, &account, Scenario::SplitAccounts, w);
+            add(&mut actors, a);
+        }
+        // Single large exports: one lead list each, a few thousand rows.
+        for (account, rows, first_day, hour) in [
+            ("staff-90020", (6_000, 9_000), 6, 11),
+            ("staff-90021", (15_000, 25_000), 11, 15),
+        ] {
+            let holder = everyday(&mut rng, Role::Staff, account);
+            let w = (
+                day(first_day) + hour * HOUR,
+                day(first_day) + (hour + 1) * HOUR,
+            );
+            let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
+            a.pick = Pick::Export { rows };
+            a.session_len = (1, 1);
+            a.session_gap = 30 * DAY;
+            label(&mut labels, account, Scenario::SingleExport, w);
+            add(&mut actors, a);
+        }
+        // A day of many distinct members from an account whose days hold
+        // few, at a pace no hour notices.
+        for (account, role, on_day, hours) in [
+            ("staff-90030", Role::Staff, 8, Hours::new(9, 17, true, true)),
+            (
+                "officer-90031",
+                Role::Officer,
+                12,
+                Hours::new(10, 18, true, true),
+            ),
+        ] {
+            let holder = everyday(&mut rng, role, account);
+            let w = (day(on_day), day(on_day + 1));
+            let mut a = Actor::new(account.into(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = (holder.ips.clone(), holder.agents.clone());
+            actors.push(holder);
+            a.hours = hours;
+            a.session_len = (40, 80);
+            a.session_gap = 5 * MINUTE;
+            a.pace = (8_000, 30_000);
+            label(&mut labels, account, Scenario::DistinctDaySurge, w);
+            add(&mut actors, a);
+        }
+        // Traps. Officers who export their branch list once.
+        for k in 0..4 {
+            let account = format!("officer-{}", 90_050 + k);
+            let a = everyday(&mut rng, Role::Officer, &account);
+            let Pick::Branch { lo, hi, .. } = a.pick else {
+                continue;
+            };
+            let client = (a.ips.clone(), a.agents.clone());
+            actors.push(a);
+            let rows = (lo..hi).filter(|id| id % world.lapsed_every != 0).count() as u64;
+            let on = day(2 + 3 * k as i64) + 19 * HOUR;
+            let w = (on, on + HOUR);
+            let mut a = Actor::new(account.clone(), "membership", next_rng(&mut rng), w);
+            (a.ips, a.agents) = client;
+            a.pick = Pick::Export {
+                rows: (rows, rows + 1),
+            };
+            a.session_len = (1, 1);
+            a.session_gap = 30 * DAY;
+            label(&mut labels, &account, Scenario::BranchExport, w);
+            add(&mut actors, a);
+        }
+        // Officers who read through part of their branch now and then.
+        for k in 0..6 {
+            let account = format!("officer-{}", 90_060 + k);
+            let mut a = ordinary_kind(world, Role::Officer, 0, next_rng(&mut rng));
+            a.account = account.clone();
+            harden(world, Role::Officer, &mut a);
+            if let Pick::Branch { burst, .. } = &mut a.pick {
+                *burst = 0.2;
+            }
+            label(
+                &mut labels,
+                &account,
+                Scenario::BranchReadThrough,
+                (t0, end),
+            );
+            actors.push(a.start());
+        }
+        // Users on a laptop and a phone at home, and a phone on the move.
+        for k in 0..6 {
+            let account = format!("staff-{}", 90_070 + k);
+            let mut a = ordinary_kind(world, Role::Staff, 0, next_rng(&mut rng));
+            a.account = account.clone();
+            harden(world, Role::Staff, &mut a);
+            a.devices();
+            if a.roam.is_none() {
+                let mobile = a.random_ip();
+                a.roam = Some((mobile, a.agents[1]));
+            }
+            label(&mut labels, &account, Scenario::SeveralDevices, (t0, end));
+            actors.push(a.start());
+        }
+    }
 
     // The ordinary population, sized so the contest holds a little more
     // than the events asked for: dry runs of sample actors measure what one
@@ -867,6 +1239,46 @@ const BRANCHES: u64 = 400;
 
 /// One ordinary actor of `role`.
 fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
+    let mut a = ordinary_kind(world, role, i, rng);
+    if world.kind == WorldKind::Hard {
+        harden(world, role, &mut a);
+    }
+    a.start()
+}
+
+/// What the hard world adds to an ordinary actor: surges with the whole
+/// population, officers who sometimes read through part of their branch,
+/// and several devices.
+fn harden(world: &World, role: Role, a: &mut Actor) {
+    let polling = world.t0() + world.election_day * DAY;
+    let evening = world.t0() + world.phone_bank_day * DAY;
+    match role {
+        Role::Volunteer | Role::Lead | Role::Canvasser => {
+            // Polling day: everyone out from 8 to 22, three times as busy.
+            a.hours.special = Some((world.start_day + world.election_day, 8, 22));
+            a.boosts.push((polling, polling + DAY, 3.0));
+            if role != Role::Canvasser {
+                a.boosts
+                    .push((evening + 17 * HOUR, evening + 22 * HOUR, 3.0));
+            }
+        }
+        Role::Officer => {
+            a.boosts.push((polling, polling + DAY, 2.0));
+            if a.rng.chance(0.3) {
+                if let Pick::Branch { burst, .. } = &mut a.pick {
+                    *burst = 0.1;
+                }
+            }
+        }
+        Role::Staff => a.boosts.push((polling, polling + DAY, 1.5)),
+    }
+    if matches!(role, Role::Staff | Role::Officer) && a.rng.chance(0.25) {
+        a.devices();
+    }
+}
+
+/// An ordinary actor of `role` as the first world has it, not yet started.
+fn ordinary_kind(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
     let t0 = world.t0();
     let whole = (t0, t0 + world.days * DAY);
     let (m0, m1) = world.members;
@@ -892,6 +1304,7 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
                 lo,
                 hi: lo + branch_size,
                 walk: 0.0,
+                burst: 0.0,
             };
             a.hours = Hours::new(9, 22, true, true);
             a.session_gap = 10 * HOUR;
@@ -921,7 +1334,7 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
             a.pace = (20_000, 120_000);
         }
     }
-    a.start()
+    a
 }
 
 /// Writes `events.*`, `watchlist.csv`, `labels.json` (and for CLF a
@@ -929,13 +1342,20 @@ fn ordinary(world: &World, role: Role, i: usize, rng: Rng) -> Actor {
 pub fn generate(dir: &Path, params: &Params) -> Result<Written> {
     let io = |e: std::io::Error| Error::io(dir, &e);
     std::fs::create_dir_all(dir).map_err(io)?;
-    let world = World::new(params.start_day, params.days);
+    let mut world = World::new(params.start_day, params.days);
+    world.kind = params.world;
     let Cast {
         mut actors,
         labels,
         watchlist,
     } = cast(&world, params);
-    let ordinary = actors.len() - labels.len();
+    let labelled: std::collections::BTreeSet<&str> =
+        labels.iter().map(|l| l.identity.as_str()).collect();
+    let ordinary = actors
+        .iter()
+        .filter(|a| !labelled.contains(a.account.as_str()))
+        .count();
+    let labelled = labelled.len();
 
     let file = std::fs::File::create(dir.join(events_file(params.format))).map_err(io)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -992,6 +1412,7 @@ pub fn generate(dir: &Path, params: &Params) -> Result<Written> {
     std::fs::write(dir.join("watchlist.csv"), watchlist.join("\n") + "\n").map_err(io)?;
     let labels_doc = serde_json::json!({
         "seed": params.seed,
+        "world": params.world.name(),
         "events": written,
         "start": crate::time::format(world.t0()),
         "end": crate::time::format(world.t0() + world.days * DAY),
@@ -1015,7 +1436,7 @@ pub fn generate(dir: &Path, params: &Params) -> Result<Written> {
     Ok(Written {
         events: written,
         actors: ordinary,
-        labels: labels.len(),
+        labels: labelled,
     })
 }
 

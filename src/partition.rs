@@ -653,7 +653,7 @@ pub fn merge(dir: &Path) -> Result<Merged> {
         &decided,
     )?);
     let space = RecordSpace::Known(manifest.record_space.clone());
-    let mut detection = detect::finish(&tl, &watchlist, &space, findings);
+    let mut detection = detect::finish(&tl, &watchlist, &space, &manifest.population, findings);
     // The gaps were found over the whole scan, before partitioning.
     let gaps: crate::gaps::Gaps = manifest
         .summary

@@ -39,7 +39,12 @@ fn generated(case: &toml::Table) -> Vec<String> {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
+            let shuffled = records.split_once("+shuffle").map(|(base, _)| {
+                // A permutation of base..base+count: order-free reading.
+                base.parse::<i64>().unwrap() + (i * 7919) % n("count")
+            });
             let record = match records.split_once("+step") {
+                _ if shuffled.is_some() => shuffled,
                 Some((base, step)) => {
                     let step: i64 = step.parse().unwrap();
                     Some(
@@ -321,12 +326,14 @@ fn json_schema_exit_codes_and_pseudonyms() {
         ]
     );
 
-    // No findings at or above the level: 0. No watchlist: no revoked finding.
+    // No findings at or above the level: 0. No watchlist: no revoked finding
+    // (the data team's 25,000-row export, allow-listed by the watchlist, is
+    // a high `export-size` finding without it).
     let quiet = run(&[
         "scan",
         data("sample.csv").to_str().unwrap(),
         "--fail-on",
-        "low",
+        "critical",
     ]);
     assert_eq!(
         quiet.status.code(),

@@ -125,3 +125,151 @@ fn shuffled_minutes_give_the_same_timelines() {
     };
     assert_eq!(timelines(&a), timelines(&b));
 }
+
+/// Events of the generated NDJSON file in `dir` as JSON values.
+fn events_of(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("events.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_hard_world_is_labelled_and_holds_what_its_labels_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        let out = run(&[
+            "generate",
+            "--world",
+            "hard",
+            "--out",
+            d.to_str().unwrap(),
+            "--events",
+            "120000",
+            "--seed",
+            "4",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(a.join("events.ndjson")).unwrap(),
+        std::fs::read(b.join("events.ndjson")).unwrap()
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("labels.json")).unwrap()).unwrap();
+    assert_eq!(doc["world"], "hard");
+    let labels = doc["labels"].as_array().unwrap();
+    let of = |scenario: &str| -> Vec<String> {
+        labels
+            .iter()
+            .filter(|l| l["scenario"] == scenario)
+            .map(|l| l["identity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for scenario in [
+        "order-free-enumeration",
+        "two-places",
+        "split-accounts",
+        "single-export",
+        "distinct-day-surge",
+        "branch-read-through",
+        "several-devices",
+        "branch-export",
+    ] {
+        assert!(!of(scenario).is_empty(), "{scenario} is labelled");
+    }
+    let events = events_of(&a);
+    let by = |id: &str| -> Vec<&serde_json::Value> {
+        events.iter().filter(|e| e["account"] == id).collect()
+    };
+    let time = |e: &serde_json::Value| {
+        scrapewatch::time::parse(e["ts"].as_str().unwrap().as_bytes(), 0).unwrap()
+    };
+    // Order-free enumeration: a block read whole (lapsed members aside),
+    // never as a run of ascending ids, and over more than one day.
+    for id in of("order-free-enumeration") {
+        let reads: Vec<(i64, u64)> = by(&id)
+            .into_iter()
+            .filter(|e| e["ip"].is_string() && e["record"].is_u64())
+            .map(|e| (time(e), e["record"].as_u64().unwrap()))
+            .collect();
+        let mut ids: Vec<u64> = reads.iter().map(|r| r.1).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        // The longest stretch of consecutive ids (gaps of 1 or 2) read.
+        let mut best = (0, 0);
+        let mut start = 0;
+        for i in 1..ids.len() {
+            if ids[i] - ids[i - 1] > 2 {
+                start = i;
+            }
+            if i - start > best.1 - best.0 {
+                best = (start, i);
+            }
+        }
+        assert!(
+            best.1 - best.0 >= 500,
+            "{id}: a block of {}",
+            best.1 - best.0
+        );
+        let ascending = reads.windows(2).filter(|w| w[1].1 == w[0].1 + 1).count();
+        assert!(ascending * 20 < reads.len(), "{id}: reads in id order");
+        let days: std::collections::BTreeSet<i64> =
+            reads.iter().map(|r| r.0.div_euclid(86_400_000)).collect();
+        assert!(days.len() >= 2, "{id}: over {} days", days.len());
+    }
+    // Two places at once: some pair of events within ten minutes from two
+    // /24 networks with two agents.
+    let net = |e: &serde_json::Value| {
+        let ip = e["ip"].as_str().unwrap();
+        ip[..ip.rfind('.').unwrap()].to_string()
+    };
+    for id in of("two-places") {
+        let evs = by(&id);
+        let overlap = evs.windows(2).any(|w| {
+            time(w[1]) - time(w[0]) < 600_000
+                && net(w[0]) != net(w[1])
+                && w[0]["user_agent"] != w[1]["user_agent"]
+        });
+        assert!(overlap, "{id}: two places at once");
+    }
+    // Single exports: one export above a few thousand rows.
+    for id in of("single-export") {
+        let exports: Vec<u64> = by(&id)
+            .into_iter()
+            .filter(|e| e["action"] == "export")
+            .map(|e| e["rows"].as_u64().unwrap())
+            .collect();
+        assert!(exports.iter().any(|&r| r >= 5000), "{id}: {exports:?}");
+    }
+    // Several devices: two agents on one /24 network.
+    for id in of("several-devices") {
+        let evs = by(&id);
+        let home: std::collections::BTreeSet<(String, String)> = evs
+            .iter()
+            .map(|e| (net(e), e["user_agent"].as_str().unwrap().to_string()))
+            .collect();
+        let nets: std::collections::BTreeSet<&String> = home.iter().map(|h| &h.0).collect();
+        assert!(home.len() > nets.len(), "{id}: laptop and phone at home");
+    }
+}
+
+#[test]
+fn the_default_world_is_still_the_contest() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), 30_000, 7, "ndjson");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("labels.json")).unwrap()).unwrap();
+    assert_eq!(doc["world"], "contest");
+    assert!(doc["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["scenario"] != "two-places"));
+}

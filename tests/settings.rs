@@ -11,7 +11,7 @@ use std::process::Output;
 /// Keys where 0 is meaningful: no margin around usual hours, hours never
 /// used, "anything above the median", and shares (a rejected share of 0
 /// warns about any rejected line).
-const ZERO_ALLOWED: [&str; 7] = [
+const ZERO_ALLOWED: [&str; 12] = [
     "input.max_rejected_share",
     "rules.off-hours.max_days_in_hour",
     "rules.off-hours.margin_hours",
@@ -19,6 +19,11 @@ const ZERO_ALLOWED: [&str; 7] = [
     "rules.rate-baseline.mads",
     "rules.coordinated.max_share",
     "rules.probing.min_share",
+    "rules.coverage.min_coverage",
+    "rules.distinct-baseline.mads",
+    "rules.distinct-baseline.explained_share",
+    "rules.rate-baseline.explained_share",
+    "rules.off-hours.explained_share",
 ];
 
 /// Every leaf of `config --default`, as (dotted key, default value).

@@ -39,6 +39,7 @@ pub fn generated(format: OutFormat, events: u64) -> PathBuf {
     let path = dir.join(name);
     if !path.exists() {
         let params = Params {
+            world: generate::WorldKind::Contest,
             events,
             seed: 42,
             format,

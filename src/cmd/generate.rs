@@ -18,6 +18,16 @@ pub enum GenFormat {
     Clf,
 }
 
+/// Simulated worlds.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum GenWorld {
+    /// The contest the rules were first written against.
+    Contest,
+    /// The contest plus population-wide surges, bursty and multi-device
+    /// users, and attacks that slip between the rules.
+    Hard,
+}
+
 /// Arguments of `scrapewatch generate`.
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
@@ -30,6 +40,9 @@ pub struct GenerateArgs {
     /// Seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// The simulated world (labels.json records which).
+    #[arg(long, value_enum, default_value = "contest")]
+    pub world: GenWorld,
     /// Output format.
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: GenFormat,
@@ -52,6 +65,10 @@ pub fn run(args: GenerateArgs) -> Result<i32> {
     let start_day = generate::parse_day(&args.start)
         .ok_or_else(|| anyhow!("--start {}: expected YYYY-MM-DD", args.start))?;
     let params = Params {
+        world: match args.world {
+            GenWorld::Contest => generate::WorldKind::Contest,
+            GenWorld::Hard => generate::WorldKind::Hard,
+        },
         events: args.events,
         seed: args.seed,
         format: match args.format {

@@ -17,8 +17,13 @@
 //! engine in [`redetect`].
 
 pub mod bulk;
+pub mod coverage;
+pub mod daily;
+pub mod exports;
 mod merge;
+pub mod places;
 pub mod rate;
+pub mod settle;
 mod sweep;
 pub mod watch;
 pub mod web;
@@ -217,26 +222,42 @@ impl Profile {
 pub struct Population {
     /// Peer group -> (identities, of them active at each UTC hour).
     pub hours: BTreeMap<String, (u64, [u64; 24])>,
+    /// Peer group -> day (days since 1970, UTC) -> identities active that
+    /// day, for population context ([`settle`]).
+    #[serde(default)]
+    pub days: BTreeMap<String, BTreeMap<i64, u64>>,
 }
 
 impl Population {
     /// The population of `tl`.
     pub fn of(tl: &Timelines, watchlist: &Watchlist) -> Population {
         let ranges = tl.ranges();
-        let masks: Vec<u32> = ranges
+        let masks: Vec<(u32, Vec<i64>)> = ranges
             .par_iter()
             .map(|r| {
-                tl.events[r.clone()].iter().fold(0u32, |m, e| {
+                let events = &tl.events[r.clone()];
+                let mask = events.iter().fold(0u32, |m, e| {
                     m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
-                })
+                });
+                // Timelines are in time order: each day once.
+                let mut days: Vec<i64> = events
+                    .iter()
+                    .map(|e| e.time.div_euclid(86_400_000))
+                    .collect();
+                days.dedup();
+                (mask, days)
             })
             .collect();
         let mut hours: BTreeMap<String, (u64, [u64; 24])> = BTreeMap::new();
-        for (r, mask) in ranges.iter().zip(&masks) {
+        let mut days: BTreeMap<String, BTreeMap<i64, u64>> = BTreeMap::new();
+        for (r, (mask, active)) in ranges.iter().zip(&masks) {
             let name = tl.name(&tl.events[r.clone()]);
-            let group = hours
-                .entry(watchlist.role(&name).unwrap_or("").to_string())
-                .or_insert((0, [0; 24]));
+            let role = watchlist.role(&name).unwrap_or("").to_string();
+            let per_day = days.entry(role.clone()).or_default();
+            for d in active {
+                *per_day.entry(*d).or_default() += 1;
+            }
+            let group = hours.entry(role).or_insert((0, [0; 24]));
             group.0 += 1;
             for h in 0..24 {
                 if mask & 1 << h != 0 {
@@ -244,7 +265,16 @@ impl Population {
                 }
             }
         }
-        Population { hours }
+        Population { hours, days }
+    }
+
+    /// Identities of a peer group active on `day` (days since 1970).
+    pub fn active_on(&self, group: &str, day: i64) -> u64 {
+        self.days
+            .get(group)
+            .and_then(|d| d.get(&day))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The share of a peer group's identities active at each hour.
@@ -290,7 +320,7 @@ pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<
     let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;
     let all = per_identity.into_iter().flatten().chain(cross).collect();
     let space = RecordSpace::Counted(Default::default());
-    Ok(finish(tl, watchlist, &space, all))
+    Ok(finish(tl, watchlist, &space, &population, all))
 }
 
 /// Why `rule` does not apply to identities of kind `key` (the
@@ -398,10 +428,7 @@ pub fn per_identity(
                 peer_hours: population.peer_hours(watchlist.role(&identity).unwrap_or("")),
             };
             let mut findings = Vec::new();
-            bulk::detect(events, &ctx, &mut findings);
-            rate::detect(events, &ctx, &mut findings);
-            watch::detect(events, &ctx, &mut findings);
-            web::detect(events, &ctx, &mut findings);
+            local(events, &ctx, &mut findings);
             let bulk_fired = findings.iter().any(|f| f.family == Family::BulkRead);
             let mut findings = merge(findings, events);
             let crawler = web::declare(events, &ctx, &mut findings);
@@ -418,6 +445,18 @@ pub fn per_identity(
         })
         .collect();
     Ok(per_identity.into_iter().unzip())
+}
+
+/// Every per-identity rule over one timeline (what `explain` probes too).
+pub fn local(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
+    bulk::detect(events, ctx, out);
+    coverage::detect(events, ctx, out);
+    exports::detect(events, ctx, out);
+    rate::detect(events, ctx, out);
+    daily::detect(events, ctx, out);
+    watch::detect(events, ctx, out);
+    places::detect(events, ctx, out);
+    web::detect(events, ctx, out);
 }
 
 /// What the rules that compare identities decided from the profiles
@@ -508,12 +547,14 @@ pub fn cross(
     Ok(out)
 }
 
-/// Share of the record space, the allowlist, and the ranking: the last
-/// step, over every identity's findings.
+/// Share of the record space, the allowlist, population context and
+/// agreement ([`settle`]), and the ranking: the last step, over every
+/// identity's findings.
 pub fn finish(
     tl: &Timelines,
     watchlist: &Watchlist,
     space: &RecordSpace,
+    population: &Population,
     mut all: Vec<Finding>,
 ) -> Detection {
     bulk::add_record_space_share(tl, &mut all, space);
@@ -521,6 +562,7 @@ pub fn finish(
         f.suppressed = watchlist.allowed.contains(&f.identity);
         f.assign_id(None);
     }
+    settle::settle(population, watchlist, &mut all);
     finding::rank(&mut all);
     Detection { findings: all }
 }

@@ -157,6 +157,7 @@ fn rate_baseline(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         return;
     };
     let limit = med + c.mads * mad;
+    let mut habits = None;
     for &(_, n, lo, hi) in &hours {
         if n >= c.min_events && n as f64 > limit {
             let slice = &events[lo..hi];
@@ -180,6 +181,8 @@ fn rate_baseline(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             f.evidence
                 .counts
                 .insert("history_hours".into(), hours.len() as u64);
+            let habits = habits.get_or_insert_with(|| super::daily::Habits::of(events));
+            super::daily::explain_by_habit(&mut f, habits, slice, c.explained_share);
             out.push(f);
         }
     }
@@ -297,6 +300,7 @@ fn off_hours(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             && ctx.peer_hours[h] < c.peer_share;
     }
     let unusual = |e: &Event| odd_hour[(e.time.rem_euclid(DAY) / HOUR) as usize];
+    let mut habits = None;
     let mut i = 0;
     while i < events.len() {
         if !unusual(&events[i]) {
@@ -343,6 +347,8 @@ fn off_hours(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
                 user_agent: String::from_utf8_lossy(agent).into_owned(),
                 events: n,
             });
+            let habits = habits.get_or_insert_with(|| super::daily::Habits::of(events));
+            super::daily::explain_by_habit(&mut f, habits, slice, c.explained_share);
             out.push(f);
         }
         i = j + 1;

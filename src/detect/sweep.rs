@@ -37,7 +37,7 @@ pub fn detect_base(
         .cloned()
         .collect();
     let space = RecordSpace::Counted(Default::default());
-    let detection = finish(tl, watchlist, &space, all);
+    let detection = finish(tl, watchlist, &space, &population, all);
     let base = Base {
         config: config.clone(),
         population,
@@ -109,7 +109,7 @@ pub fn redetect(
     let decided = decide(config, watchlist, &profiles, peers, coordinated)?;
     cross_findings.extend(cross(tl, config, watchlist, &mut profiles, &decided)?);
     let all = per.into_iter().flatten().chain(cross_findings).collect();
-    Ok(finish(tl, watchlist, &base.space, all))
+    Ok(finish(tl, watchlist, &base.space, &base.population, all))
 }
 
 /// The rules whose settings differ between two configurations, for any

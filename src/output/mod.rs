@@ -160,6 +160,10 @@ pub fn title(rule: RuleId) -> &'static str {
         RuleId::ScriptedClient => "Scripted client",
         RuleId::AgentRotation => "Many user agents from one address",
         RuleId::WatchedAgent => "User agent on the watchlist",
+        RuleId::Coverage => "A block of record ids read almost whole",
+        RuleId::ExportSize => "One export over its row limit",
+        RuleId::DistinctBaseline => "A day of records far over the identity's own",
+        RuleId::TwoPlaces => "One credential in two places at once",
     }
 }
 
