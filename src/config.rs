@@ -339,6 +339,16 @@ impl Config {
             regex::bytes::Regex::new(&input.clf.record)
                 .map_err(|e| Error::config(format!("input.clf.record: {e}")))?;
         }
+        for proxy in &input.trusted_proxies {
+            if crate::identity::Cidr::parse(proxy).is_none() {
+                return Err(Error::config(format!(
+                    "input.trusted_proxies: `{proxy}` is not an address or CIDR (10.0.0.0/8, 2001:db8::/32)"
+                )));
+            }
+        }
+        if !input.clf.record_template.is_empty() {
+            crate::format::url::template(&input.clf.record_template).map_err(Error::config)?;
+        }
         crate::identity::IdentitySpec::parse(&self.identity.key)
             .map_err(|e| Error::config(format!("identity.key: {e}")))?;
         for role in self.overrides.keys() {
@@ -628,7 +638,7 @@ impl std::fmt::Display for Range {
 const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// `input.fields` keys, in [`Fields::names`] order.
-const FIELD_KEYS: [&str; 13] = [
+const FIELD_KEYS: [&str; 14] = [
     "ts",
     "account",
     "ip",
@@ -642,6 +652,7 @@ const FIELD_KEYS: [&str; 13] = [
     "session",
     "user_agent",
     "url",
+    "forwarded_for",
 ];
 
 /// Every numeric setting's allowed values (`[overrides.ROLE.RULE]` keys

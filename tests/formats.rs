@@ -320,3 +320,52 @@ fn a_w3c_directive_before_an_over_long_first_line_holds_when_streamed() {
     assert_eq!(account(&s), ((4, 1, 0, 0, 2), vec![(Reason::TooLong, 1)]));
     assert_eq!(events(&s), ["4 203.0.113.7 203.0.113.7 read 101"]);
 }
+
+#[test]
+fn the_client_behind_trusted_proxies_comes_from_x_forwarded_for() {
+    let file = [data("fixtures/clf/proxied.log")];
+    // Without trusted proxies the header is never read: the peer is the
+    // client, and the CiviCRM `cid` is no record by the default rule.
+    let s = scan_every_way(&file, &Config::default());
+    assert_eq!(account(&s), ((5, 5, 0, 0, 0), vec![]));
+    assert_eq!(
+        events(&s),
+        [
+            "1 10.0.0.5 10.0.0.5 read ",
+            "2 10.0.0.5 10.0.0.5 read ",
+            "3 203.0.113.50 203.0.113.50 read ",
+            "4 2001:db8::1 2001:db8::1 read ",
+            "5 10.0.0.5 10.0.0.5 read ",
+        ]
+    );
+    let config = Config::load(
+        None,
+        &[
+            "input.trusted_proxies=[\"10.0.0.0/8\", \"2001:db8::/32\"]".into(),
+            "input.clf.record_param=cid".into(),
+        ],
+    )
+    .unwrap();
+    let s = scan_every_way(&file, &config);
+    assert_eq!(
+        events(&s),
+        [
+            // The right-most hop that is not a trusted proxy.
+            "1 198.51.100.23 198.51.100.23 read 101",
+            // The forged left-most entry is passed over; the port goes.
+            "2 198.51.100.23 198.51.100.23 read 102",
+            // An untrusted peer's header is not read.
+            "3 203.0.113.50 203.0.113.50 read 103",
+            "4 2a00:1450::7 2a00:1450::7 read 104",
+            // No header: the proxy.
+            "5 10.0.0.5 10.0.0.5 read ",
+        ]
+    );
+    let e = Config::load(None, &["input.trusted_proxies=[\"10.0.0/8\"]".into()]).unwrap_err();
+    assert!(
+        e.to_string().contains("input.trusted_proxies: `10.0.0/8`"),
+        "{e}"
+    );
+    let e = Config::load(None, &["input.clf.record_template=/a/b".into()]).unwrap_err();
+    assert!(e.to_string().contains("{record}"), "{e}");
+}

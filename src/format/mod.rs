@@ -181,11 +181,13 @@ pub enum Field {
     /// system and page are derived from it when the line gives neither
     /// record nor action ([`url`]).
     Url,
+    /// The `X-Forwarded-For` header: the client behind a trusted proxy.
+    ForwardedFor,
 }
 
 impl Field {
     /// All fields, in configuration order.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::Ts,
         Field::Account,
         Field::Ip,
@@ -199,6 +201,7 @@ impl Field {
         Field::Session,
         Field::UserAgent,
         Field::Url,
+        Field::ForwardedFor,
     ];
 }
 
@@ -283,13 +286,13 @@ impl<'a> Text<'a> {
 /// One parsed line: each field's text, if present.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Raw<'a> {
-    fields: [Option<Text<'a>>; 13],
+    fields: [Option<Text<'a>>; 14],
 }
 
 impl<'a> Raw<'a> {
     /// Clears every field.
     pub fn clear(&mut self) {
-        self.fields = [None; 13];
+        self.fields = [None; 14];
     }
 
     /// Sets a field.
@@ -346,7 +349,10 @@ impl Parser {
                 &input.fields,
                 header.ok_or("a CSV file needs a header row")?,
             )?),
-            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&input.clf)?)),
+            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(
+                &input.clf,
+                !input.trusted_proxies.is_empty(),
+            )?)),
             Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
         };
         let maps_url = match &lines {

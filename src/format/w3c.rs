@@ -204,6 +204,8 @@ fn column(name: &[u8]) -> Column {
         Column::Field(Field::Ip)
     } else if is("cs-username") {
         Column::Field(Field::Account)
+    } else if is("cs(X-Forwarded-For)") || is("x-forwarded-for") {
+        Column::Field(Field::ForwardedFor)
     } else if is("cs(User-Agent)") {
         Column::Field(Field::UserAgent)
     } else if is("sc-status") {
