@@ -392,8 +392,12 @@ impl Batch {
             ..
         } = self;
         let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
-        let time = crate::time::parse(ts.decode(&mut scratch.other), rules.offset_min)
-            .ok_or(Reason::BadTime)?;
+        let ts = ts.decode(&mut scratch.other);
+        let time = match raw.date() {
+            None => crate::time::parse(ts, rules.offset_min),
+            Some(date) => crate::time::on_day(ts, date),
+        }
+        .ok_or(Reason::BadTime)?;
         if !rules.times.contains(&time) {
             return Err(Reason::TimeOutOfRange);
         }
@@ -459,6 +463,7 @@ impl Batch {
         let line_no = counts.lines;
         let mut number = |f: Field, note: Note| -> u64 {
             match raw.get(f) {
+                Some(t) if t.escape == Escape::Array => crate::format::ndjson::count(t.bytes),
                 Some(t) => digits(t.bytes).unwrap_or_else(|| {
                     counts.noted[note as usize] += 1;
                     keep_example(notes, note, line, line_no, file);

@@ -30,6 +30,10 @@ pub struct FileSummary {
     /// Bytes it held beyond those scanned, when it grew while scanned (a
     /// live log): scanned to its size at open, up to its last line end.
     pub grew: Option<u64>,
+    /// The preset it was read with, when one was chosen for it (by an
+    /// `[[input.sources]]` entry, or recognised by its keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<&'static str>,
 }
 
 impl FileSummary {
@@ -48,6 +52,7 @@ impl FileSummary {
             counts,
             error,
             grew: None,
+            preset: None,
         }
     }
 

@@ -27,7 +27,9 @@ pub fn looks_like(line: &[u8]) -> bool {
         && time.len() > 20
         && time[4] == b'-'
         && time[10] == b'T'
-        && time[..20].iter().all(|b| b.is_ascii_digit() || b"-T:.Z".contains(b))
+        && time[..20]
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"-T:.Z".contains(b))
 }
 
 /// Parses one ALB line.

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`
-    /// or `w3c`.
+    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`,
+    /// `w3c`, `alb` or `zeek-tsv`.
     pub format: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
@@ -44,14 +44,25 @@ pub struct InputConfig {
     pub sources: Vec<SourceConfig>,
 }
 
-/// One `[[input.sources]]` entry.
+/// One `[[input.sources]]` entry: a `format`, a `preset`, or both (the
+/// format then wins over the preset's).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// A glob over the input's path as given (`logs/iis/*.log`).
     pub pattern: String,
-    /// The format of the files it matches: ndjson, csv, clf or w3c.
+    /// The format of the files it matches (a format name; empty: the
+    /// preset's, else detected).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub format: String,
+    /// The preset of the files it matches (see [`super::preset`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub preset: String,
+    /// The input settings of the files it matches, resolved on load when
+    /// it names a preset: the defaults, the config file's `[input]`, any
+    /// `--preset`, this preset, then `--set`.
+    #[serde(skip)]
+    pub input: Option<Box<InputConfig>>,
 }
 
 impl Default for InputConfig {
