@@ -241,6 +241,27 @@ impl Summary {
             group(t.headers),
             group(t.comments),
         );
+        // What each file was read as (format names and preset names are
+        // the tool's own words, never log content).
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for f in &self.per_file {
+            let Some(format) = f.format else { continue };
+            let kind = match f.preset {
+                Some(p) => format!("{} (preset {p})", format.name()),
+                None => format.name().to_string(),
+            };
+            match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((kind, 1)),
+            }
+        }
+        if !kinds.is_empty() {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|(k, n)| format!("{k}: {n} file{}", if *n == 1 { "" } else { "s" }))
+                .collect();
+            let _ = writeln!(s, "  read as {}", kinds.join(", "));
+        }
         for (reason, n) in &self.rejected {
             let r = kind_of(&Reason::ALL, reason);
             let _ = writeln!(s, "  rejected {:>10}  {}", group(*n), r.describe());

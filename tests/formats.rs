@@ -807,3 +807,19 @@ fn config_lists_presets_and_prints_one() {
     let out = crate::util::run(&["config", "--default", "--preset", "nope"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn the_summary_for_people_says_what_each_file_was_read_as() {
+    let out = crate::util::run(&[
+        "scan",
+        data("fixtures/envoy/access.ndjson").to_str().unwrap(),
+        data("fixtures/alb/alb.log").to_str().unwrap(),
+        data("fixtures/clf/proxied.log").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("  read as ndjson (preset envoy): 1 file, alb: 1 file, clf: 1 file\n"),
+        "{stderr}"
+    );
+}
