@@ -345,7 +345,7 @@ impl Batch {
             if let (None, Some(t)) = (raw.get(Field::Ts), time) {
                 raw.set(Field::Ts, t);
             }
-            self.build(line, &raw, rules, file)
+            self.build(line, &raw, parser.day(), rules, file)
         });
         if url_buf.capacity() > 0 {
             self.scratch.url = url_buf;
@@ -383,7 +383,14 @@ impl Batch {
 
     /// The event of one parsed line. Every check that can reject comes
     /// before the first interning or count.
-    fn build(&mut self, line: &[u8], raw: &Raw, rules: &Rules, file: u16) -> Parsed<Event> {
+    fn build(
+        &mut self,
+        line: &[u8],
+        raw: &Raw,
+        day: Option<Millis>,
+        rules: &Rules,
+        file: u16,
+    ) -> Parsed<Event> {
         let Batch {
             tables,
             counts,
@@ -393,7 +400,7 @@ impl Batch {
         } = self;
         let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
         let ts = ts.decode(&mut scratch.other);
-        let time = match raw.date() {
+        let time = match day {
             None => crate::time::parse(ts, rules.offset_min),
             Some(date) => crate::time::on_day(ts, date),
         }
@@ -463,8 +470,12 @@ impl Batch {
         let line_no = counts.lines;
         let mut number = |f: Field, note: Note| -> u64 {
             match raw.get(f) {
-                Some(t) if t.escape == Escape::Array => crate::format::ndjson::count(t.bytes),
                 Some(t) => digits(t.bytes).unwrap_or_else(|| {
+                    // A JSON array (only rows take one) is not digits: its
+                    // count, checked off the common path.
+                    if t.escape == Escape::Array {
+                        return crate::format::ndjson::count(t.bytes);
+                    }
                     counts.noted[note as usize] += 1;
                     keep_example(notes, note, line, line_no, file);
                     0

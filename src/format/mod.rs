@@ -319,28 +319,12 @@ impl<'a> Text<'a> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Raw<'a> {
     fields: [Option<Text<'a>>; 14],
-    /// The day of a time-only [`Field::Ts`] (W3C's `#Date:` directive).
-    date: Option<crate::time::Millis>,
 }
 
 impl<'a> Raw<'a> {
     /// Clears every field.
     pub fn clear(&mut self) {
         self.fields = [None; 14];
-        self.date = None;
-    }
-
-    /// Dates a time-only [`Field::Ts`]: the time of the directive that
-    /// gave the file's date.
-    #[inline]
-    pub fn set_date(&mut self, date: crate::time::Millis) {
-        self.date = Some(date);
-    }
-
-    /// The date a time-only [`Field::Ts`] is on, if the format gave one.
-    #[inline]
-    pub fn date(&self) -> Option<crate::time::Millis> {
-        self.date
     }
 
     /// Sets a field.
@@ -381,6 +365,9 @@ pub struct Parser {
     url: url::Rules,
     /// Whether lines may carry a `url` field (decided once per file).
     maps_url: bool,
+    /// The day of each line's time of day, when its time is only that
+    /// (W3C's `time` without `date`, dated by `#Date:`).
+    day: Option<crate::time::Millis>,
 }
 
 impl Parser {
@@ -417,6 +404,7 @@ impl Parser {
             docker: wrap::Docker::default(),
             url: url::Rules::new(&input.clf)?,
             maps_url,
+            day: None,
         })
     }
 
@@ -433,6 +421,7 @@ impl Parser {
             w3c::Dialect::Zeek => Format::ZeekTsv,
         };
         Some(Parser {
+            day: next.time_only_date(),
             lines: Lines::W3c(next),
             format,
             wrapper: self.wrapper,
@@ -440,6 +429,13 @@ impl Parser {
             url: self.url.clone(),
             maps_url: false,
         })
+    }
+
+    /// The day a line's time of day is on (see [`crate::time::on_day`]),
+    /// when the format gives only times of day; `None` for full times.
+    #[inline]
+    pub fn day(&self) -> Option<crate::time::Millis> {
+        self.day
     }
 
     /// The format.

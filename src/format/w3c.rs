@@ -169,6 +169,14 @@ impl Parser {
         })
     }
 
+    /// The `#Date:` a line's time of day is on, when the columns give
+    /// times without dates; `None` otherwise. Asked once per parser, not
+    /// per line.
+    pub fn time_only_date(&self) -> Option<Millis> {
+        self.date
+            .filter(|_| self.dialect == Dialect::W3c && self.dated.is_none())
+    }
+
     /// The dialect.
     pub fn dialect(&self) -> Dialect {
         self.dialect
@@ -238,12 +246,10 @@ impl Parser {
             return Err(Reason::W3cColumns);
         }
         if raw.get(Field::Ts).is_none() {
-            // A time column without its date: not a time on its own.
+            // A time column without its date: a time of day, on the day
+            // of the `#Date:` directive (`time_only_date`), else no time.
             if let Some(t) = time_only {
                 raw.set(Field::Ts, t);
-                if let Some(date) = self.date {
-                    raw.set_date(date);
-                }
             }
         }
         if let Some(target) = target {
