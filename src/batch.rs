@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::settings::InputConfig;
-pub use crate::identity::{IdentitySpec, Part};
+pub use crate::identity::{Cidr, IdentitySpec, Part};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
 use crate::format::{trim, Escape, Field, Parser, Raw, Text, Wrapper};
@@ -98,6 +98,8 @@ pub struct Rules {
     max_line: usize,
     /// Accepted times: `[from, to)`.
     times: std::ops::Range<Millis>,
+    /// `input.trusted_proxies`; empty: `X-Forwarded-For` is never read.
+    proxies: Vec<Cidr>,
 }
 
 impl Rules {
@@ -110,6 +112,17 @@ impl Rules {
                 .ok_or_else(|| Error::config("input.time_offset is invalid"))?,
             max_line: input.max_line,
             times: crate::time::year_range(input.time_range[0], input.time_range[1]),
+            proxies: input
+                .trusted_proxies
+                .iter()
+                .map(|p| {
+                    Cidr::parse(p).ok_or_else(|| {
+                        Error::config(format!(
+                            "input.trusted_proxies: `{p}` is not an address or CIDR (10.0.0.0/8, 2001:db8::/32)"
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -132,6 +145,8 @@ struct Scratch {
     payload: Vec<u8>,
     /// An unescaped URL field.
     url: Vec<u8>,
+    /// An unescaped `X-Forwarded-For` header.
+    forwarded: Vec<u8>,
 }
 
 /// The events of one chunk with its local tables and tally.
@@ -330,7 +345,7 @@ impl Batch {
             if let (None, Some(t)) = (raw.get(Field::Ts), time) {
                 raw.set(Field::Ts, t);
             }
-            self.build(line, &raw, rules, file)
+            self.build(line, &raw, parser.day(), rules, file)
         });
         if url_buf.capacity() > 0 {
             self.scratch.url = url_buf;
@@ -368,7 +383,14 @@ impl Batch {
 
     /// The event of one parsed line. Every check that can reject comes
     /// before the first interning or count.
-    fn build(&mut self, line: &[u8], raw: &Raw, rules: &Rules, file: u16) -> Parsed<Event> {
+    fn build(
+        &mut self,
+        line: &[u8],
+        raw: &Raw,
+        day: Option<Millis>,
+        rules: &Rules,
+        file: u16,
+    ) -> Parsed<Event> {
         let Batch {
             tables,
             counts,
@@ -377,13 +399,21 @@ impl Batch {
             ..
         } = self;
         let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
-        let time = crate::time::parse(ts.decode(&mut scratch.other), rules.offset_min)
-            .ok_or(Reason::BadTime)?;
+        let ts = ts.decode(&mut scratch.other);
+        let time = match day {
+            None => crate::time::parse(ts, rules.offset_min),
+            Some(date) => crate::time::on_day(ts, date),
+        }
+        .ok_or(Reason::BadTime)?;
         if !rules.times.contains(&time) {
             return Err(Reason::TimeOutOfRange);
         }
 
-        let ip = decode(raw.get(Field::Ip), &mut scratch.ip).map(strip_port);
+        let mut ip = decode(raw.get(Field::Ip), &mut scratch.ip).map(strip_port);
+        if !rules.proxies.is_empty() {
+            let forwarded = decode(raw.get(Field::ForwardedFor), &mut scratch.forwarded);
+            ip = behind_proxies(ip, forwarded, &rules.proxies);
+        }
         let agent = decode(raw.get(Field::UserAgent), &mut scratch.agent);
         let session = decode(raw.get(Field::Session), &mut scratch.session);
         let account = decode(raw.get(Field::Account), &mut scratch.account);
@@ -441,6 +471,11 @@ impl Batch {
         let mut number = |f: Field, note: Note| -> u64 {
             match raw.get(f) {
                 Some(t) => digits(t.bytes).unwrap_or_else(|| {
+                    // A JSON array (only rows take one) is not digits: its
+                    // count, checked off the common path.
+                    if t.escape == Escape::Array {
+                        return crate::format::ndjson::count(t.bytes);
+                    }
                     counts.noted[note as usize] += 1;
                     keep_example(notes, note, line, line_no, file);
                     0
@@ -507,6 +542,39 @@ fn strip_port(ip: &[u8]) -> &[u8] {
         Some(c) if !ip[c + 1..].contains(&b':') && port(&ip[c..]) => &ip[..c],
         _ => ip,
     }
+}
+
+fn address(text: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// The client of a line whose `ip` may be a trusted proxy: the right-most
+/// address of `X-Forwarded-For` that is not a trusted proxy. The header is
+/// read only while each hop is trusted: a line from an untrusted ip keeps
+/// it (anyone can write the header), and a hop that is not an address
+/// ends the walk at the last trusted one.
+fn behind_proxies<'s>(
+    ip: Option<&'s [u8]>,
+    forwarded: Option<&'s [u8]>,
+    proxies: &[Cidr],
+) -> Option<&'s [u8]> {
+    let trusted =
+        |text: &[u8]| address(text).is_some_and(|a| proxies.iter().any(|c| c.contains(a)));
+    let mut client = ip?;
+    if !trusted(client) {
+        return Some(client);
+    }
+    for hop in forwarded.unwrap_or_default().rsplit(|&b| b == b',') {
+        let hop = strip_port(hop.trim_ascii());
+        if address(hop).is_none() {
+            break;
+        }
+        client = hop;
+        if !trusted(hop) {
+            break;
+        }
+    }
+    Some(client)
 }
 
 /// Whether `s` is `:` and 1 to 5 digits.
@@ -771,6 +839,47 @@ mod tests {
         );
         assert!(IdentitySpec::parse("ip/0").is_err());
         assert!(IdentitySpec::parse("mac").is_err());
+    }
+
+    #[test]
+    fn the_client_behind_trusted_proxies_is_the_right_most_untrusted_hop() {
+        let proxies: Vec<Cidr> = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7"]
+            .iter()
+            .map(|p| Cidr::parse(p).unwrap())
+            .collect();
+        let client = |ip: &str, xff: Option<&str>| {
+            let got = behind_proxies(Some(ip.as_bytes()), xff.map(str::as_bytes), &proxies);
+            String::from_utf8(got.unwrap().to_vec()).unwrap()
+        };
+        // The left-most entry is the client's claim: a forged one is
+        // passed over for the right-most hop not trusted.
+        assert_eq!(
+            client("10.1.2.3", Some("6.6.6.6, 198.51.100.9, 10.9.9.9")),
+            "198.51.100.9"
+        );
+        assert_eq!(
+            client("192.0.2.7", Some("[2001:db8::5]:80,203.0.113.4:5555")),
+            "203.0.113.4"
+        );
+        // An untrusted peer's header is never read.
+        assert_eq!(client("198.51.100.1", Some("1.1.1.1")), "198.51.100.1");
+        // Every hop trusted: the farthest one.
+        assert_eq!(client("10.0.0.1", Some("10.0.0.2")), "10.0.0.2");
+        // No header, or garbage in it: the proxy.
+        assert_eq!(client("10.0.0.1", None), "10.0.0.1");
+        assert_eq!(client("10.0.0.1", Some("unknown, 10.0.0.3")), "10.0.0.3");
+        assert_eq!(
+            client("2001:db8::1", Some("2001:db8:1::1, 2a00::1")),
+            "2a00::1"
+        );
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("10.0.0/8").is_none());
+        assert!(Cidr::parse("::/0")
+            .unwrap()
+            .contains("2a00::1".parse().unwrap()));
+        assert!(!Cidr::parse("::/0")
+            .unwrap()
+            .contains("1.2.3.4".parse().unwrap()));
     }
 
     #[test]

@@ -441,6 +441,19 @@ impl Config {
     /// Reads `path` (if any), applies `overrides` (`key=value`), and checks
     /// every key and value.
     pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<Config> {
+        Config::load_with(path, None, overrides)
+    }
+
+    /// [`Config::load`] with a `--preset`: the defaults, then the file,
+    /// then the preset's `[input]` settings, then `overrides` (`--set`,
+    /// and `--format` as `input.format`), each over the one before. A file
+    /// matching an `[[input.sources]]` entry with its own preset gets that
+    /// preset over `preset`, still under `overrides`.
+    pub fn load_with(
+        path: Option<&Path>,
+        preset: Option<&str>,
+        overrides: &[String],
+    ) -> Result<Config> {
         let mut table = match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| {
@@ -455,15 +468,56 @@ impl Config {
         let origin = path.map_or("config".to_string(), |p| p.display().to_string());
         check_keys(&table, &defaults, "", "", &origin)?;
         check_overrides(&table, &origin)?;
-        for item in overrides {
-            apply_override(&mut table, &defaults, item)?;
-        }
+        let file = table.clone();
+        let layered = |table: &mut toml::Table, presets: &[&str]| -> Result<()> {
+            for name in presets {
+                merge(table, preset_table(name)?);
+            }
+            for item in overrides {
+                apply_override(table, &defaults, item)?;
+            }
+            Ok(())
+        };
+        layered(&mut table, preset.as_slice())?;
         if !overrides.is_empty() {
             check_overrides(&table, "--set")?;
         }
-        let config: Config = table
+        let mut config: Config = table
             .try_into()
             .map_err(|e: toml::de::Error| Error::config(format!("{origin}: {}", e.message())))?;
+        config.validate()?;
+        for (i, source) in config.input.sources.iter_mut().enumerate() {
+            if source.preset.is_empty() {
+                continue;
+            }
+            let mut table = file.clone();
+            let presets: Vec<&str> = preset.into_iter().chain([source.preset.as_str()]).collect();
+            layered(&mut table, &presets)?;
+            let mut own: Config = table.try_into().map_err(|e: toml::de::Error| {
+                Error::config(format!("{origin}: input.sources[{i}]: {}", e.message()))
+            })?;
+            if !source.format.is_empty()
+                && !overrides.iter().any(|o| o.starts_with("input.format="))
+            {
+                own.input.format = source.format.clone();
+            }
+            own.input.sources.clear();
+            own.validate()?;
+            source.input = Some(Box::new(own.input));
+        }
+        Ok(config)
+    }
+
+    /// This configuration with a preset's `[input]` settings laid over
+    /// it (a file recognised as the preset's, see
+    /// [`crate::format::preset::recognise`]).
+    pub fn with_preset(&self, name: &str) -> Result<Config> {
+        let mut table = toml::Table::try_from(self)
+            .map_err(|e| Error::config(format!("config: a value does not fit a setting: {e}")))?;
+        merge(&mut table, preset_table(name)?);
+        let config: Config = table.try_into().map_err(|e: toml::de::Error| {
+            Error::config(format!("preset {name}: {}", e.message()))
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -478,10 +532,11 @@ impl Config {
         let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
         check_keys(&table, &defaults, "", "", "config")?;
         let input = &self.input;
-        if !["auto", "ndjson", "csv", "clf", "w3c"].contains(&input.format.as_str()) {
+        if input.format != "auto" && crate::format::Format::from_name(&input.format).is_none() {
             return Err(Error::config(format!(
-                "input.format: `{}` is not one of auto, ndjson, csv, clf, w3c",
-                input.format
+                "input.format: `{}` is not one of auto, {}",
+                input.format,
+                format_names()
             )));
         }
         let why = match crate::time::parse_offset(&input.time_offset) {
@@ -526,7 +581,7 @@ impl Config {
             ));
         }
         for (i, source) in input.sources.iter().enumerate() {
-            check_source(i, &source.pattern, &source.format, "config")?;
+            check_source(i, &source.pattern, &source.format, &source.preset, "config")?;
         }
         for (word, action) in &input.actions {
             if crate::event::Action::from_name(action).is_none() {
@@ -538,6 +593,16 @@ impl Config {
         if !input.clf.record.is_empty() {
             regex::bytes::Regex::new(&input.clf.record)
                 .map_err(|e| Error::config(format!("input.clf.record: {e}")))?;
+        }
+        for proxy in &input.trusted_proxies {
+            if crate::identity::Cidr::parse(proxy).is_none() {
+                return Err(Error::config(format!(
+                    "input.trusted_proxies: `{proxy}` is not an address or CIDR (10.0.0.0/8, 2001:db8::/32)"
+                )));
+            }
+        }
+        if !input.clf.record_template.is_empty() {
+            crate::format::url::template(&input.clf.record_template).map_err(Error::config)?;
         }
         crate::identity::IdentitySpec::parse(&self.identity.key)
             .map_err(|e| Error::config(format!("identity.key: {e}")))?;
@@ -638,9 +703,12 @@ fn check_sources(path: &str, value: &toml::Value, origin: &str) -> Result<()> {
                 "{origin}: `{path}` must be {wanted}, not one holding `{item}`"
             )));
         };
-        if let Some(key) = table.keys().find(|k| *k != "pattern" && *k != "format") {
+        if let Some(key) = table
+            .keys()
+            .find(|k| !["pattern", "format", "preset"].contains(&k.as_str()))
+        {
             return Err(Error::config(format!(
-                "{origin}: `{path}[{i}].{key}` is not a key; allowed: pattern, format"
+                "{origin}: `{path}[{i}].{key}` is not a key; allowed: pattern, format, preset"
             )));
         }
         let text = |key: &str| match table.get(key) {
@@ -653,14 +721,50 @@ fn check_sources(path: &str, value: &toml::Value, origin: &str) -> Result<()> {
                 "{origin}: `{path}[{i}]` needs a `{key}`"
             ))),
         };
-        check_source(i, text("pattern")?, text("format")?, origin)?;
+        let optional = |key: &str| match table.get(key) {
+            None => Ok(""),
+            Some(_) => text(key),
+        };
+        let (format, preset) = (optional("format")?, optional("preset")?);
+        if format.is_empty() && preset.is_empty() {
+            return Err(Error::config(format!(
+                "{origin}: `{path}[{i}]` needs a `format` or a `preset`"
+            )));
+        }
+        check_source(i, text("pattern")?, format, preset, origin)?;
     }
     Ok(())
 }
 
-/// One source's pattern (a valid, non-empty glob) and format (a named
-/// format, not `auto`).
-fn check_source(i: usize, pattern: &str, format: &str, origin: &str) -> Result<()> {
+/// A preset's settings as a config table; the error lists the presets.
+fn preset_table(name: &str) -> Result<toml::Table> {
+    let preset = crate::format::preset::find(name).ok_or_else(|| {
+        Error::config(format!(
+            "preset: `{name}` is not one of {}",
+            crate::format::preset::names()
+        ))
+    })?;
+    Ok(preset
+        .toml
+        .parse()
+        .expect("presets are valid TOML (tested)"))
+}
+
+/// Lays `over` on `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// One source's pattern (a valid, non-empty glob), format (empty or a
+/// named format, not `auto`) and preset (empty or a named preset).
+fn check_source(i: usize, pattern: &str, format: &str, preset: &str, origin: &str) -> Result<()> {
     if pattern.trim().is_empty() {
         return Err(Error::config(format!(
             "{origin}: `input.sources[{i}].pattern` must not be empty"
@@ -671,12 +775,28 @@ fn check_source(i: usize, pattern: &str, format: &str, origin: &str) -> Result<(
             "{origin}: `input.sources[{i}].pattern` = `{pattern}` is not a glob: {e}"
         )));
     }
-    if crate::format::Format::from_name(format).is_none() {
+    if !preset.is_empty() && crate::format::preset::find(preset).is_none() {
         return Err(Error::config(format!(
-            "{origin}: `input.sources[{i}].format` = `{format}` is not one of ndjson, csv, clf, w3c"
+            "{origin}: `input.sources[{i}].preset` = `{preset}` is not one of {}",
+            crate::format::preset::names()
+        )));
+    }
+    if !format.is_empty() && crate::format::Format::from_name(format).is_none() {
+        return Err(Error::config(format!(
+            "{origin}: `input.sources[{i}].format` = `{format}` is not one of {}",
+            format_names()
         )));
     }
     Ok(())
+}
+
+/// The format names, as an error message lists them.
+fn format_names() -> String {
+    let names: Vec<&str> = crate::format::Format::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    names.join(", ")
 }
 
 /// The free tables: `input.actions` and `input.clf.systems` map words to
@@ -842,7 +962,7 @@ impl std::fmt::Display for Range {
 const MAX_OFFSET_MINUTES: i32 = 14 * 60;
 
 /// `input.fields` keys, in [`Fields::names`] order.
-const FIELD_KEYS: [&str; 13] = [
+const FIELD_KEYS: [&str; 14] = [
     "ts",
     "account",
     "ip",
@@ -856,6 +976,7 @@ const FIELD_KEYS: [&str; 13] = [
     "session",
     "user_agent",
     "url",
+    "forwarded_for",
 ];
 
 /// Every numeric setting's allowed values (`[overrides.ROLE.RULE]` keys

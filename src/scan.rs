@@ -104,31 +104,34 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         .input
         .sources
         .iter()
-        .map(|s| {
-            let pattern = glob::Pattern::new(&s.pattern)
-                .map_err(|e| Error::config(format!("input.sources: `{}`: {e}", s.pattern)))?;
-            let format = Format::from_name(&s.format).ok_or_else(|| {
-                Error::config(format!("input.sources: `{}` is not a format", s.format))
-            })?;
-            Ok((pattern, format))
-        })
+        .map(|s| SourceRule::new(s, config))
         .collect::<Result<Vec<_>>>()?;
-    // `--format` (input.format other than auto) wins; else the first
-    // source whose pattern matches the path as given.
-    let format_of = |input: &Input| {
-        forced.or_else(|| {
-            let name = input.name();
-            sources
-                .iter()
-                .find(|(p, _)| p.matches(&name))
-                .map(|(_, f)| *f)
-        })
-    };
+    let auto = Auto::all(config)?;
     let mut phases = Phases::start();
     let files: Vec<FileRead> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| read_file(i as u16, input, config, format_of(input), &rules, options))
+        .map(|(i, input)| {
+            // The first source whose pattern matches the path as given
+            // sets the file's format and settings; `--format`
+            // (input.format other than auto) wins over its format. A file
+            // no source matches may be recognised by its keys.
+            let name = input.name();
+            let source = sources.iter().find(|s| s.pattern.matches(&name));
+            let format = forced.or_else(|| source.and_then(|s| s.format));
+            let (config, rules, auto) = match source {
+                Some(SourceRule {
+                    own: Some((c, r)), ..
+                }) => (c, r, &[][..]),
+                Some(_) => (config, &rules, &[][..]),
+                None => (config, &rules, &auto[..]),
+            };
+            let mut read = read_file(i as u16, input, config, format, rules, auto, options);
+            if read.preset.is_none() {
+                read.preset = source.and_then(|s| s.preset);
+            }
+            read
+        })
         .collect();
 
     let mut errors = Vec::new();
@@ -164,6 +167,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         let mut summary =
             FileSummary::new(path, file.format, counts, file.error.map(|e| e.to_string()));
         summary.grew = file.grew;
+        summary.preset = file.preset;
         summaries.push(summary);
     }
 
@@ -209,6 +213,79 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         errors,
         phases: phases.done,
     })
+}
+
+/// An `[[input.sources]]` entry, compiled.
+struct SourceRule {
+    pattern: glob::Pattern,
+    format: Option<Format>,
+    preset: Option<&'static str>,
+    /// The settings and line rules of its preset, if it names one.
+    own: Option<(Config, Rules)>,
+}
+
+impl SourceRule {
+    fn new(s: &crate::config::SourceConfig, config: &Config) -> Result<SourceRule> {
+        let pattern = glob::Pattern::new(&s.pattern)
+            .map_err(|e| Error::config(format!("input.sources: `{}`: {e}", s.pattern)))?;
+        let own = match &s.input {
+            Some(input) => {
+                let own = Config {
+                    input: (**input).clone(),
+                    ..config.clone()
+                };
+                let rules = Rules::new(&own.input, IdentitySpec::parse(&own.identity.key)?)?;
+                Some((own, rules))
+            }
+            None => None,
+        };
+        let format = match s.format.as_str() {
+            "" => own
+                .as_ref()
+                .and_then(|(c, _)| Format::from_name(&c.input.format)),
+            name => Some(Format::from_name(name).ok_or_else(|| {
+                Error::config(format!("input.sources: `{name}` is not a format"))
+            })?),
+        };
+        let preset = crate::format::preset::find(&s.preset).map(|p| p.name);
+        Ok(SourceRule {
+            pattern,
+            format,
+            preset,
+            own,
+        })
+    }
+}
+
+/// A preset a file may be recognised as by its keys when the scan names
+/// no format, preset or field mapping (see
+/// [`crate::format::preset::recognise`]).
+pub struct Auto {
+    preset: &'static str,
+    config: Config,
+    rules: Rules,
+}
+
+impl Auto {
+    /// The recognisable presets, none when the configuration names a
+    /// format or maps a field (the user said what the files hold).
+    fn all(config: &Config) -> Result<Vec<Auto>> {
+        if config.input.format != "auto" || config.input.fields != Default::default() {
+            return Ok(Vec::new());
+        }
+        crate::format::preset::RECOGNISED
+            .iter()
+            .map(|name| {
+                let config = config.with_preset(name)?;
+                let rules = Rules::new(&config.input, IdentitySpec::parse(&config.identity.key)?)?;
+                Ok(Auto {
+                    preset: name,
+                    config,
+                    rules,
+                })
+            })
+            .collect()
+    }
 }
 
 /// The error of a file whose non-blank lines gave no event at all: a
@@ -266,11 +343,14 @@ struct FileRead {
     /// was appended after.
     grew: Option<u64>,
     error: Option<Error>,
+    /// The preset it was read with, when one was chosen for it.
+    preset: Option<&'static str>,
 }
 
 impl FileRead {
     fn new() -> FileRead {
         FileRead {
+            preset: None,
             batches: Vec::new(),
             format: None,
             bytes: 0,
@@ -286,6 +366,7 @@ fn read_file(
     config: &Config,
     forced: Option<Format>,
     rules: &Rules,
+    auto: &[Auto],
     options: &Options,
 ) -> FileRead {
     match Source::open(input, options.mmap) {
@@ -293,7 +374,9 @@ fn read_file(
             error: Some(e),
             ..FileRead::new()
         },
-        Ok(Source::Mapped(map)) => read_mapped(index, input, &map, config, forced, rules, options),
+        Ok(Source::Mapped(map)) => {
+            read_mapped(index, input, &map, config, forced, rules, auto, options)
+        }
         Ok(Source::Stream(reader, extent)) => read_stream(
             index,
             input,
@@ -302,6 +385,7 @@ fn read_file(
             config,
             forced,
             rules,
+            auto,
             options,
         ),
     }
@@ -324,8 +408,9 @@ struct Prelude<'a> {
     first: Option<&'a [u8]>,
     /// The data lines that decide the format, the first among them.
     sample: Vec<&'a [u8]>,
-    /// The last W3C `#Fields:` directive before the first data line.
-    fields: Option<&'a [u8]>,
+    /// The W3C and Zeek directives (`#Fields:`, `#fields`, `#Date:`)
+    /// before the first data line, in order.
+    directives: Vec<&'a [u8]>,
 }
 
 /// Why [`prelude`] needs more bytes.
@@ -373,13 +458,13 @@ fn prelude(
         0
     };
     let mut pos = bom;
-    let mut fields = None;
+    let mut directives = Vec::new();
     let (start, end, first) = loop {
         match line_at(bytes, pos, at_end) {
             Some((line, next)) if is_data(line, max_line) => break (pos, next, line),
             Some((line, next)) => {
-                if w3c::is_fields(line) {
-                    fields = Some(line);
+                if w3c::is_directive(line) {
+                    directives.push(line);
                 }
                 pos = next
             }
@@ -390,7 +475,7 @@ fn prelude(
                     end: bytes.len(),
                     first: None,
                     sample: Vec::new(),
-                    fields,
+                    directives,
                 })
             }
             None => return Err(Pending::First),
@@ -418,54 +503,80 @@ fn prelude(
         end,
         first: Some(first),
         sample,
-        fields,
+        directives,
     })
 }
 
 /// Decides the format and wrapper, and builds the parser, from the
 /// prelude. A file with no data line gets the NDJSON parser, which none of
 /// its lines (blank, comments or over-long) will reach, and no format.
-/// `seen`: a W3C directive a stream dropped before the prelude (with the
-/// lines before an over-long first line), used when the prelude has none.
+/// `seen`: the W3C or Zeek directives a stream dropped before the prelude
+/// (with the lines before an over-long first line), used when the prelude
+/// has none.
 fn start(
     pre: &Prelude,
     bytes: &[u8],
     input: &Input,
     config: &Config,
     forced: Option<Format>,
-    seen: Option<&[u8]>,
-) -> Result<(Option<Format>, Parser)> {
-    let fields = pre.fields.or(seen);
+    seen: &[Vec<u8>],
+    auto: &[Auto],
+) -> Result<(Option<Format>, Parser, Option<usize>)> {
+    let directives: Vec<&[u8]> = if pre.directives.is_empty() {
+        seen.iter().map(Vec::as_slice).collect()
+    } else {
+        pre.directives.clone()
+    };
     let Some(first) = pre.first else {
         let parser = Parser::new(Format::Ndjson, &config.input, None)
             .map_err(|e| Error::new(ErrorKind::Data, e))?;
-        return Ok((None, parser));
+        return Ok((None, parser, None));
     };
     let line_no = memchr::memchr_iter(b'\n', &bytes[..pre.start]).count() + 1;
-    // A `#Fields:` directive says W3C, whatever its lines look like.
-    if forced.is_none() && fields.is_some() || forced == Some(Format::W3c) {
-        let parser = Parser::new(Format::W3c, &config.input, None)
+    // A `#Fields:` (`#fields`) directive says W3C (Zeek), whatever its
+    // lines look like.
+    let directed = match forced {
+        None => directives
+            .iter()
+            .rev()
+            .find_map(|d| w3c::fields_dialect(d))
+            .map(|d| match d {
+                w3c::Dialect::W3c => Format::W3c,
+                w3c::Dialect::Zeek => Format::ZeekTsv,
+            }),
+        Some(f) => Some(f).filter(|f| f.has_directives()),
+    };
+    if let Some(format) = directed {
+        let mut parser = Parser::new(format, &config.input, None)
             .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
         let tabs = memchr::memchr(b'\t', first).is_some();
-        let parser = match fields.and_then(|d| parser.with_fields(d, tabs)) {
-            Some(p) => p,
-            None => parser,
-        };
-        return Ok((Some(Format::W3c), parser));
+        for directive in directives {
+            if let Some(next) = parser.with_directive(directive, tabs) {
+                parser = next;
+            }
+        }
+        return Ok((Some(parser.format()), parser, None));
     }
     let Kind { format, wrapper } = sniff(&pre.sample, forced).ok_or_else(|| {
         Error::new(
             ErrorKind::Data,
             format!(
-                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format ndjson|csv|clf|w3c): {}",
+                "{}:{line_no}: cannot tell the format from this line or the {} data lines after it (use --format or --preset): {}",
                 input.name(),
                 pre.sample.len() - 1,
                 crate::tally::excerpt(first)
             ),
         )
     })?;
+    // A web server's JSON, recognised by its keys, reads with its preset.
+    let chosen = match format {
+        Format::Ndjson => crate::format::preset::recognise(first)
+            .and_then(|p| auto.iter().position(|a| a.preset == p.name)),
+        _ => None,
+    };
+    let input_config = chosen.map_or(&config.input, |i| &auto[i].config.input);
     let header = format.has_header().then_some(first);
-    let parser = Parser::new(format, &config.input, header)
+    let parser = Parser::new(format, input_config, header)
         .map_err(|e| Error::new(ErrorKind::Data, format!("{}:{line_no}: {e}", input.name())))?;
     // A CSV header is a bare line: CSV is never read inside a wrapper.
     let wrapper = if format.has_header() {
@@ -473,9 +584,10 @@ fn start(
     } else {
         wrapper
     };
-    Ok((Some(format), parser.wrapped(wrapper)))
+    Ok((Some(format), parser.wrapped(wrapper), chosen))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_mapped(
     index: u16,
     input: &Input,
@@ -483,6 +595,7 @@ fn read_mapped(
     config: &Config,
     forced: Option<Format>,
     rules: &Rules,
+    auto: &[Auto],
     options: &Options,
 ) -> FileRead {
     let bytes = map.bytes();
@@ -490,13 +603,15 @@ fn read_mapped(
     let Ok(pre) = prelude(bytes, true, rules.max_line(), true) else {
         unreachable!("a prelude at the end is complete")
     };
-    let (format, parser) = match start(&pre, bytes, input, config, forced, None) {
+    let (format, parser, chosen) = match start(&pre, bytes, input, config, forced, &[], auto) {
         Ok(fp) => fp,
         Err(e) => {
             read.error = Some(e);
             return read;
         }
     };
+    let rules = chosen.map_or(rules, |i| &auto[i].rules);
+    read.preset = chosen.map(|i| auto[i].preset);
     read.format = format;
     read.bytes = bytes.len() as u64;
     let body = if format.is_some_and(Format::has_header) {
@@ -562,7 +677,7 @@ fn read_mapped(
 /// `#Fields:` directive (the directive line is the first of its part);
 /// for other formats, the whole body with `parser`.
 fn w3c_segments(body: &[u8], parser: Parser) -> (Vec<Parser>, Vec<std::ops::Range<usize>>) {
-    if parser.format() != Format::W3c {
+    if !parser.format().has_directives() {
         let whole = std::iter::once(0..body.len()).collect();
         return (vec![parser], whole);
     }
@@ -573,7 +688,8 @@ fn w3c_segments(body: &[u8], parser: Parser) -> (Vec<Parser>, Vec<std::ops::Rang
         let end = memchr::memchr(b'\n', &body[at..]).map_or(body.len(), |n| at + n);
         let line = &body[at..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if let Some(next) = parsers[0].with_fields(line, tabs) {
+        let last = parsers.last().expect("at least one parser");
+        if let Some(next) = last.with_directive(line, tabs) {
             if let Some(last) = ranges.last_mut() {
                 last.end = at;
             }
@@ -596,7 +712,7 @@ fn add_stream_lines(
     rules: &Rules,
     file: u16,
 ) {
-    if parser.format() != Format::W3c {
+    if !parser.format().has_directives() {
         return batch.add_lines(bytes, parser, rules, file);
     }
     let tabs = parser.tabs();
@@ -605,7 +721,7 @@ fn add_stream_lines(
         batch.add_lines(&bytes[from..at], parser, rules, file);
         let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
         let line = &bytes[at..end];
-        if let Some(next) = parser.with_fields(line.strip_suffix(b"\r").unwrap_or(line), tabs) {
+        if let Some(next) = parser.with_directive(line.strip_suffix(b"\r").unwrap_or(line), tabs) {
             *parser = next;
         }
         from = at;
@@ -656,8 +772,11 @@ fn read_stream(
     config: &Config,
     forced: Option<Format>,
     rules: &Rules,
+    auto: &[Auto],
     options: &Options,
 ) -> FileRead {
+    // A file recognised as a preset's reads by that preset's rules.
+    let mut rules = rules;
     let mut read = FileRead::new();
     let mut checked = false;
     // Streams read at least a page at a time: a 1-byte chunk size (used to
@@ -671,9 +790,9 @@ fn read_stream(
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
     let mut buf: Vec<u8> = Vec::with_capacity(block.min(1 << 20));
     let mut parser: Option<Parser> = None;
-    // The last W3C `#Fields:` directive of lines counted before the first
-    // data line was found (dropped with an over-long line).
-    let mut fields_seen: Option<Vec<u8>> = None;
+    // The W3C and Zeek directives of lines counted before the first data
+    // line was found (dropped with an over-long line).
+    let mut directives_seen: Vec<Vec<u8>> = Vec::new();
     let mut at_end = false;
     let mut bom_checked = false;
     // While dropping the rest of an over-long line.
@@ -726,9 +845,11 @@ fn read_stream(
         }
         if parser.is_none() {
             match prelude(&buf, at_end, rules.max_line(), false) {
-                Ok(pre) => match start(&pre, &buf, input, config, forced, fields_seen.as_deref()) {
-                    Ok((format, p)) => {
+                Ok(pre) => match start(&pre, &buf, input, config, forced, &directives_seen, auto) {
+                    Ok((format, p, chosen)) => {
                         read.format = format;
+                        rules = chosen.map_or(rules, |i| &auto[i].rules);
+                        read.preset = chosen.map(|i| auto[i].preset);
                         if format.is_some_and(Format::has_header) {
                             batch.add_head(&buf[..pre.start], &p, rules, index);
                             batch.add_prelude(0, 1);
@@ -752,13 +873,13 @@ fn read_stream(
                     if complete > 0 {
                         // A W3C directive among them still governs the
                         // data after, as in a mapped file.
-                        if let Some(line) = buf[..complete]
-                            .split(|&b| b == b'\n')
-                            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-                            .rfind(|l| w3c::is_fields(l) && l.len() <= rules.max_line())
-                        {
-                            fields_seen = Some(line.to_vec());
-                        }
+                        directives_seen.extend(
+                            buf[..complete]
+                                .split(|&b| b == b'\n')
+                                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                                .filter(|l| w3c::is_directive(l) && l.len() <= rules.max_line())
+                                .map(<[u8]>::to_vec),
+                        );
                         match Parser::new(Format::Ndjson, &config.input, None) {
                             Ok(p) => batch.add_head(&buf[..complete], &p, rules, index),
                             Err(e) => {
@@ -957,7 +1078,9 @@ mod tests {
         assert_eq!(matches!(source, Source::Mapped(_)), mmap, "mapped as asked");
         change(&std::fs::File::options().append(true).open(&path).unwrap());
         match source {
-            Source::Mapped(map) => read_mapped(0, &input, &map, &config, None, &rules, &options),
+            Source::Mapped(map) => {
+                read_mapped(0, &input, &map, &config, None, &rules, &[], &options)
+            }
             Source::Stream(reader, extent) => read_stream(
                 0,
                 &input,
@@ -966,6 +1089,7 @@ mod tests {
                 &config,
                 None,
                 &rules,
+                &[],
                 &options,
             ),
         }

@@ -30,6 +30,10 @@ pub struct FileSummary {
     /// Bytes it held beyond those scanned, when it grew while scanned (a
     /// live log): scanned to its size at open, up to its last line end.
     pub grew: Option<u64>,
+    /// The preset it was read with, when one was chosen for it (by an
+    /// `[[input.sources]]` entry, or recognised by its keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<&'static str>,
 }
 
 impl FileSummary {
@@ -48,6 +52,7 @@ impl FileSummary {
             counts,
             error,
             grew: None,
+            preset: None,
         }
     }
 
@@ -240,6 +245,27 @@ impl Summary {
             group(t.headers),
             group(t.comments),
         );
+        // What each file was read as (format names and preset names are
+        // the tool's own words, never log content).
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for f in &self.per_file {
+            let Some(format) = f.format else { continue };
+            let kind = match f.preset {
+                Some(p) => format!("{} (preset {p})", format.name()),
+                None => format.name().to_string(),
+            };
+            match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((kind, 1)),
+            }
+        }
+        if !kinds.is_empty() {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|(k, n)| format!("{k}: {n} file{}", if *n == 1 { "" } else { "s" }))
+                .collect();
+            let _ = writeln!(s, "  read as {}", kinds.join(", "));
+        }
         for (reason, n) in &self.rejected {
             let r = kind_of(&Reason::ALL, reason);
             let _ = writeln!(s, "  rejected {:>10}  {}", group(*n), r.describe());

@@ -48,11 +48,13 @@ pub enum Reason {
     W3cNoFields,
     /// A W3C line with more or fewer columns than its `#Fields:`.
     W3cColumns,
+    /// A line that is not an AWS ALB access log entry.
+    AlbMismatch,
 }
 
 impl Reason {
     /// Number of reasons.
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 17;
     /// All reasons, in order.
     pub const ALL: [Reason; Reason::COUNT] = [
         Reason::InvalidJson,
@@ -71,6 +73,7 @@ impl Reason {
         Reason::NotWrapped,
         Reason::W3cNoFields,
         Reason::W3cColumns,
+        Reason::AlbMismatch,
     ];
 
     /// The reason as people read it.
@@ -92,6 +95,7 @@ impl Reason {
             Reason::NotWrapped => "no container runtime wrapper",
             Reason::W3cNoFields => "W3C line before any #Fields directive",
             Reason::W3cColumns => "W3C column count differs from #Fields",
+            Reason::AlbMismatch => "not an AWS ALB access log entry",
         }
     }
 
@@ -114,6 +118,7 @@ impl Reason {
             Reason::NotWrapped => "not-wrapped",
             Reason::W3cNoFields => "w3c-no-fields",
             Reason::W3cColumns => "w3c-columns",
+            Reason::AlbMismatch => "alb-mismatch",
         }
     }
 }

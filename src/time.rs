@@ -24,6 +24,13 @@ pub fn parse(s: &[u8], offset_min: i32) -> Option<Millis> {
         parse_datetime(s, offset_min)
     } else if s.len() >= 20 && s[2] == b'/' {
         parse_clf(s)
+    } else if s.len() >= 14
+        && s.get(14).is_none_or(|&b| b == b'.')
+        && s[..14].iter().all(u8::is_ascii_digit)
+    {
+        // Salesforce's `20231218054831.655`: fourteen digits are a date
+        // and time, never epoch milliseconds (which would be past 2400).
+        parse_compact(s)
     } else {
         parse_epoch(s)
     }
@@ -52,6 +59,37 @@ fn digits(s: &[u8]) -> Option<i64> {
         n = n * 10 + d as i64;
     }
     Some(n)
+}
+
+/// `YYYYMMDDHHMMSS[.fff]`, UTC.
+fn parse_compact(s: &[u8]) -> Option<Millis> {
+    let year = digits(&s[0..4])?;
+    let (month, day) = (two(s, 4)?, two(s, 6)?);
+    let (hour, minute, second) = (two(s, 8)?, two(s, 10)?, two(s, 12)?);
+    let ms = fraction_ms(s.get(15..).unwrap_or_default())?;
+    civil_to_millis(year, month, day, hour, minute, second, ms, 0)
+}
+
+/// A time of day (`HH:MM:SS[.fff]`, UTC) on the day of `date`, or on the
+/// next day when it is earlier than `date` (a file open across midnight).
+pub fn on_day(s: &[u8], date: Millis) -> Option<Millis> {
+    let s = trim(s);
+    if s.len() < 8 || s[2] != b':' || s[5] != b':' {
+        return None;
+    }
+    let (hour, minute, second) = (two(s, 0)?, two(s, 3)?, two(s, 6)?);
+    let ms = match &s[8..] {
+        [] => 0,
+        [b'.', frac @ ..] => fraction_ms(frac)?,
+        _ => return None,
+    };
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    const DAY: Millis = 86_400_000;
+    let midnight = date - date.rem_euclid(DAY);
+    let time = midnight + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+    Some(if time < date { time + DAY } else { time })
 }
 
 fn parse_epoch(s: &[u8]) -> Option<Millis> {
@@ -279,6 +317,23 @@ mod tests {
     use super::*;
 
     const T0: Millis = 1_720_182_896_000; // 2024-07-05T12:34:56Z
+
+    #[test]
+    fn salesforce_compact_times_and_w3c_times_of_day() {
+        assert_eq!(parse(b"20240705123456.789", 0), Some(T0 + 789));
+        assert_eq!(parse(b"20240705123456", 0), Some(T0));
+        assert_eq!(parse(b"20241305123456", 0), None);
+        // Epoch forms of the same length are unchanged.
+        assert_eq!(parse(b"1720182896.789", 0), Some(T0 + 789));
+        assert_eq!(parse(b"1720182896789", 0), Some(T0 + 789));
+        let date = T0 - 3_600_000; // 11:34:56
+        assert_eq!(on_day(b"12:34:56", date), Some(T0));
+        assert_eq!(on_day(b"12:34:56.5", date), Some(T0 + 500));
+        // Earlier than the directive: the next day.
+        assert_eq!(on_day(b"10:34:56", date), Some(T0 - 7_200_000 + 86_400_000));
+        assert_eq!(on_day(b"24:00:00", date), None);
+        assert_eq!(on_day(b"12:34", date), None);
+    }
 
     #[test]
     fn rfc3339_forms() {

@@ -32,11 +32,20 @@ fuzz_target!(|data: &[u8]| {
         "input.format=csv",
         "input.format=clf",
         "input.format=w3c",
+        "input.format=alb",
+        "input.format=zeek-tsv",
         "identity.key=ip/24+user_agent+session",
     ] {
         let config = Config::load(None, &[set.to_string()]).expect("a valid override");
         // Two ways here (one-byte chunks against a stream): the full matrix
         // ran above on the same bytes.
+        if let Ok(scan) = scan_two_ways(&config, &inputs, 1) {
+            detect_and_write(&scan, &config, watchlist);
+        }
+    }
+    // Presets map other field names, arrays as rows and alternatives.
+    for preset in ["salesforce", "dataverse"] {
+        let config = Config::load_with(None, Some(preset), &[]).expect("a valid preset");
         if let Ok(scan) = scan_two_ways(&config, &inputs, 1) {
             detect_and_write(&scan, &config, watchlist);
         }

@@ -23,6 +23,11 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+    // A W3C time of day on a `#Date:` day: on that day or the next.
+    let date = 1_748_822_400_000 + 3_600_000;
+    if let Some(ms) = time::on_day(data, date) {
+        assert!((date - 86_400_000..date + 2 * 86_400_000).contains(&ms), "{ms}");
+    }
     if let Ok(s) = std::str::from_utf8(data) {
         if let Some(m) = time::parse_offset(s) {
             assert!(m.abs() < 24 * 60, "offset {s:?} gives {m} minutes");

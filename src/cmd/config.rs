@@ -10,9 +10,16 @@ use std::path::PathBuf;
 /// Arguments of `scrapewatch config`.
 #[derive(Args, Debug)]
 pub struct ConfigArgs {
-    /// Print the annotated default configuration.
+    /// Print the annotated default configuration (with `--preset`: the
+    /// preset's settings, to adapt).
     #[arg(long)]
     pub default: bool,
+    /// List the presets, one a line.
+    #[arg(long, conflicts_with_all = ["default", "config", "set"])]
+    pub presets: bool,
+    /// A preset: its settings are laid over the file's, under `--set`.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
     /// Configuration file to check and print.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -23,10 +30,26 @@ pub struct ConfigArgs {
 
 /// Runs the command.
 pub fn run(args: ConfigArgs) -> Result<i32> {
-    if args.default {
+    use scrapewatch::format::preset;
+    if args.presets {
+        let mut out = String::new();
+        for p in preset::ALL {
+            out.push_str(&format!("{:<12} {}\n", p.name, p.about));
+        }
+        super::write_stdout(&out)?;
+    } else if let (true, Some(name)) = (args.default, &args.preset) {
+        let p = preset::find(name).ok_or_else(|| {
+            anyhow::anyhow!("--preset: `{name}` is not one of {}", preset::names())
+        })?;
+        let text = format!(
+            "# Preset {}: {}.\n# Use with --preset {} (or `preset = \"{}\"` in [[input.sources]]),\n# or adapt it: these keys in a --config file do the same.\n{}",
+            p.name, p.about, p.name, p.name, p.toml
+        );
+        super::write_stdout(&text)?;
+    } else if args.default {
         super::write_stdout(Config::default_toml())?;
     } else {
-        let config = Config::load(args.config.as_deref(), &args.set)?;
+        let config = Config::load_with(args.config.as_deref(), args.preset.as_deref(), &args.set)?;
         super::write_stdout(&printable_toml(&toml::to_string_pretty(&config)?))?;
     }
     Ok(0)

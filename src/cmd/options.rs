@@ -39,6 +39,10 @@ pub enum FormatArg {
     Clf,
     /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
     W3c,
+    /// AWS Application Load Balancer access logs.
+    Alb,
+    /// Zeek TSV logs (http.log), driven by `#fields`.
+    ZeekTsv,
 }
 
 /// Options every command that scans shares.
@@ -53,6 +57,11 @@ pub struct ScanOptions {
     /// Line format (default: detected per file).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// The settings of a known source: format, fields, record rule,
+    /// actions and systems (`scrapewatch config --presets` lists them).
+    /// Over the config file; `--format` and `--set` are over it.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
     /// What counts as one actor: account, ip, ip/N, user_agent, session, or
     /// a combination like ip+user_agent.
     #[arg(long, value_name = "KEY")]
@@ -77,17 +86,18 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    /// The validated configuration: file, then `--set`, then the flags.
+    /// The validated configuration: the file, then `--preset`, then
+    /// `--set` with `--format` and `--identity`.
     pub fn config(&self) -> scrapewatch::Result<Config> {
         let mut set = self.set.clone();
         if let Some(f) = self.format {
-            let name = format!("{f:?}").to_lowercase();
-            set.push(format!("input.format={name}"));
+            let value = f.to_possible_value().expect("no format is skipped");
+            set.push(format!("input.format={}", value.get_name()));
         }
         if let Some(id) = &self.identity {
             set.push(format!("identity.key={id}"));
         }
-        Config::load(self.config.as_deref(), &set)
+        Config::load_with(self.config.as_deref(), self.preset.as_deref(), &set)
     }
 
     /// The watchlist, empty when none was named.

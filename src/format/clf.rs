@@ -11,13 +11,18 @@ use crate::tally::Reason;
 /// A combined-log-format parser for one configuration.
 pub struct Parser {
     url: url::Rules,
+    /// Whether to read a third quoted field after the user agent as
+    /// `X-Forwarded-For` (nginx's stock `main` format), only wanted behind
+    /// trusted proxies.
+    forwarded: bool,
 }
 
 impl Parser {
-    /// Compiles the rules.
-    pub fn new(config: &ClfConfig) -> Result<Parser, String> {
+    /// Compiles the rules; `forwarded`: read `X-Forwarded-For` too.
+    pub fn new(config: &ClfConfig, forwarded: bool) -> Result<Parser, String> {
         Ok(Parser {
             url: url::Rules::new(config)?,
+            forwarded,
         })
     }
 
@@ -52,6 +57,11 @@ impl Parser {
             let _referer = quoted(&mut rest);
             if let Some(agent) = quoted(&mut rest) {
                 raw.set(Field::UserAgent, agent);
+                if self.forwarded {
+                    if let Some(forwarded) = quoted(&mut rest) {
+                        raw.set(Field::ForwardedFor, forwarded);
+                    }
+                }
             }
         }
         self.request(request.bytes, raw);
@@ -133,7 +143,7 @@ mod tests {
 
     #[test]
     fn combined_with_escaped_agent() {
-        let p = Parser::new(&ClfConfig::default()).unwrap();
+        let p = Parser::new(&ClfConfig::default(), false).unwrap();
         let got = fields(
             &p,
             r#"10.1.2.3 - alice [10/Oct/2000:13:55:36 -0700] "GET /members/1234?x=1 HTTP/1.1" 200 2326 "http://r/" "Mozilla \"Fake\" 5.0" extra 0.003"#,
@@ -164,7 +174,7 @@ mod tests {
         config
             .systems
             .insert("/members/cases".into(), "cases".into());
-        let p = Parser::new(&config).unwrap();
+        let p = Parser::new(&config, false).unwrap();
         let got = fields(
             &p,
             r#"example.org 10.0.0.9 - - [10/Oct/2000:13:55:36 +0000] "GET /members/search?q=a&page=3 HTTP/1.1" 200 -"#,
@@ -203,7 +213,7 @@ mod tests {
             record: r"/m/([a-z0-9]+)".into(),
             ..ClfConfig::default()
         };
-        let p = Parser::new(&config).unwrap();
+        let p = Parser::new(&config, false).unwrap();
         let got = fields(
             &p,
             r#"h - - [10/Oct/2000:13:55:36 +0000] "GET /m/ab12/x HTTP/1.1" 200 5"#,
@@ -216,7 +226,7 @@ mod tests {
 
     #[test]
     fn mismatches() {
-        let p = Parser::new(&ClfConfig::default()).unwrap();
+        let p = Parser::new(&ClfConfig::default(), false).unwrap();
         for bad in [
             "no brackets here",
             r#"a b [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5"#,

@@ -28,19 +28,25 @@ impl Parser {
         };
         let mut cells = Vec::new();
         split(header, delimiter, |t| cells.push(t)).map_err(|_| "bad quoting in the header")?;
-        let names = fields.names();
         let mut scratch = Vec::new();
-        let columns: Vec<Option<Field>> = cells
+        let header: Vec<Vec<u8>> = cells
             .iter()
-            .map(|cell| {
-                let name = trim(cell.decode(&mut scratch));
-                Field::ALL
-                    .iter()
-                    .zip(names)
-                    .find(|(_, n)| n.as_bytes() == name)
-                    .map(|(f, _)| *f)
-            })
+            .map(|cell| trim(cell.decode(&mut scratch)).to_vec())
             .collect();
+        // Each field takes the first of its names (`A|B`: A, else B) the
+        // header has; a column goes to the first field that names it.
+        let mut columns: Vec<Option<Field>> = vec![None; header.len()];
+        for (field, names) in Field::ALL.iter().zip(fields.names()) {
+            let found = names.split('|').find_map(|name| {
+                header
+                    .iter()
+                    .zip(&columns)
+                    .position(|(h, c)| c.is_none() && h == name.as_bytes())
+            });
+            if let Some(i) = found {
+                columns[i] = Some(*field);
+            }
+        }
         if !columns.contains(&Some(Field::Ts)) {
             return Err(format!(
                 "the header has no time column `{}` (map it with --set input.fields.ts=NAME)",
@@ -147,6 +153,19 @@ mod tests {
         assert_eq!(cells(r#""","#).unwrap(), ["", ""]);
         assert_eq!(cells(r#""open"#), Err(Reason::CsvQuote));
         assert_eq!(cells(r#""a"b,c"#), Err(Reason::CsvQuote));
+    }
+
+    #[test]
+    fn a_field_takes_the_first_of_its_names_the_header_has() {
+        let fields = Fields {
+            ts: "TIMESTAMP_DERIVED|TIMESTAMP".into(),
+            ..Fields::default()
+        };
+        let p = Parser::new(&fields, b"TIMESTAMP,ip,TIMESTAMP_DERIVED").unwrap();
+        assert_eq!(p.columns, [None, Some(Field::Ip), Some(Field::Ts)]);
+        let p = Parser::new(&fields, b"TIMESTAMP,ip").unwrap();
+        assert_eq!(p.columns, [Some(Field::Ts), Some(Field::Ip)]);
+        assert!(Parser::new(&fields, b"ip").is_err());
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! [`Reason`]. Parsers know nothing of identities, interning or detectors;
 //! the batch builder does that, the same way for every format.
 
+pub mod alb;
 pub mod clf;
 pub mod csv;
 pub mod ndjson;
+pub mod preset;
 pub mod settings;
 pub mod url;
 pub mod w3c;
@@ -28,6 +30,11 @@ pub enum Format {
     Clf,
     /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
     W3c,
+    /// AWS Application Load Balancer access logs.
+    Alb,
+    /// Zeek TSV logs (`http.log`), driven by `#fields`.
+    #[serde(rename = "zeek-tsv")]
+    ZeekTsv,
 }
 
 impl Format {
@@ -38,6 +45,8 @@ impl Format {
             "csv" | "tsv" => Some(Format::Csv),
             "clf" => Some(Format::Clf),
             "w3c" => Some(Format::W3c),
+            "alb" => Some(Format::Alb),
+            "zeek-tsv" => Some(Format::ZeekTsv),
             _ => None,
         }
     }
@@ -49,7 +58,25 @@ impl Format {
             Format::Csv => "csv",
             Format::Clf => "clf",
             Format::W3c => "w3c",
+            Format::Alb => "alb",
+            Format::ZeekTsv => "zeek-tsv",
         }
+    }
+
+    /// Every format, in the order `--format` lists them.
+    pub const ALL: [Format; 6] = [
+        Format::Ndjson,
+        Format::Csv,
+        Format::Clf,
+        Format::W3c,
+        Format::Alb,
+        Format::ZeekTsv,
+    ];
+
+    /// Whether directives in the file (`#Fields:`, `#fields`, `#Date:`)
+    /// change how the lines after them read.
+    pub fn has_directives(self) -> bool {
+        matches!(self, Format::W3c | Format::ZeekTsv)
     }
 
     /// Guesses the format from a file's first non-blank line.
@@ -57,6 +84,8 @@ impl Format {
         let line = trim(line);
         if line.first() == Some(&b'{') {
             Some(Format::Ndjson)
+        } else if alb::looks_like(line) {
+            Some(Format::Alb)
         } else if memchr::memmem::find(line, b" [").is_some()
             && memchr::memmem::find(line, b"] \"").is_some()
         {
@@ -181,11 +210,13 @@ pub enum Field {
     /// system and page are derived from it when the line gives neither
     /// record nor action ([`url`]).
     Url,
+    /// The `X-Forwarded-For` header: the client behind a trusted proxy.
+    ForwardedFor,
 }
 
 impl Field {
     /// All fields, in configuration order.
-    pub const ALL: [Field; 13] = [
+    pub const ALL: [Field; 14] = [
         Field::Ts,
         Field::Account,
         Field::Ip,
@@ -199,6 +230,7 @@ impl Field {
         Field::Session,
         Field::UserAgent,
         Field::Url,
+        Field::ForwardedFor,
     ];
 }
 
@@ -215,6 +247,9 @@ pub enum Escape {
     Backslash,
     /// `+` for a space (IIS's user agents).
     Plus,
+    /// A JSON array, verbatim: its element count is the value (the rows
+    /// of Dataverse's `QueryResults`); only [`Field::Rows`] takes one.
+    Array,
 }
 
 /// A field's bytes as they stand in the line.
@@ -242,7 +277,7 @@ impl<'a> Text<'a> {
         'a: 's,
     {
         match self.escape {
-            Escape::None => self.bytes,
+            Escape::None | Escape::Array => self.bytes,
             Escape::Json => {
                 scratch.clear();
                 ndjson::unescape(self.bytes, scratch);
@@ -283,13 +318,13 @@ impl<'a> Text<'a> {
 /// One parsed line: each field's text, if present.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Raw<'a> {
-    fields: [Option<Text<'a>>; 13],
+    fields: [Option<Text<'a>>; 14],
 }
 
 impl<'a> Raw<'a> {
     /// Clears every field.
     pub fn clear(&mut self) {
-        self.fields = [None; 13];
+        self.fields = [None; 14];
     }
 
     /// Sets a field.
@@ -317,6 +352,7 @@ enum Lines {
     Csv(csv::Parser),
     Clf(Box<clf::Parser>),
     W3c(w3c::Parser),
+    Alb,
 }
 
 /// A file's parser: its line format, and the container wrapper around
@@ -329,6 +365,9 @@ pub struct Parser {
     url: url::Rules,
     /// Whether lines may carry a `url` field (decided once per file).
     maps_url: bool,
+    /// The day of each line's time of day, when its time is only that
+    /// (W3C's `time` without `date`, dated by `#Date:`).
+    day: Option<crate::time::Millis>,
 }
 
 impl Parser {
@@ -346,13 +385,17 @@ impl Parser {
                 &input.fields,
                 header.ok_or("a CSV file needs a header row")?,
             )?),
-            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(&input.clf)?)),
-            Format::W3c => Lines::W3c(w3c::Parser::new(header, false)),
+            Format::Clf => Lines::Clf(Box::new(clf::Parser::new(
+                &input.clf,
+                !input.trusted_proxies.is_empty(),
+            )?)),
+            Format::W3c | Format::ZeekTsv => Lines::W3c(w3c::Parser::new(header, false)),
+            Format::Alb => Lines::Alb,
         };
         let maps_url = match &lines {
             Lines::Ndjson(_) => true,
             Lines::Csv(p) => p.maps(Field::Url),
-            Lines::Clf(_) | Lines::W3c(_) => false,
+            Lines::Clf(_) | Lines::W3c(_) | Lines::Alb => false,
         };
         Ok(Parser {
             lines,
@@ -361,20 +404,38 @@ impl Parser {
             docker: wrap::Docker::default(),
             url: url::Rules::new(&input.clf)?,
             maps_url,
+            day: None,
         })
     }
 
-    /// The W3C parser for the lines after a later `#Fields:` directive;
-    /// `tabs`: the lines are tab-separated. `None` for other formats.
-    pub fn with_fields(&self, directive: &[u8], tabs: bool) -> Option<Parser> {
-        (self.format == Format::W3c).then(|| Parser {
-            lines: Lines::W3c(w3c::Parser::new(Some(directive), tabs)),
-            format: self.format,
+    /// The W3C or Zeek parser for the lines after a later directive
+    /// (`#Fields:`, `#fields`, `#Date:`); `tabs`: the lines are
+    /// tab-separated. `None` for other formats and other lines.
+    pub fn with_directive(&self, directive: &[u8], tabs: bool) -> Option<Parser> {
+        let Lines::W3c(current) = &self.lines else {
+            return None;
+        };
+        let next = current.with_directive(directive, tabs)?;
+        let format = match next.dialect() {
+            w3c::Dialect::W3c => Format::W3c,
+            w3c::Dialect::Zeek => Format::ZeekTsv,
+        };
+        Some(Parser {
+            day: next.time_only_date(),
+            lines: Lines::W3c(next),
+            format,
             wrapper: self.wrapper,
             docker: wrap::Docker::default(),
             url: self.url.clone(),
             maps_url: false,
         })
+    }
+
+    /// The day a line's time of day is on (see [`crate::time::on_day`]),
+    /// when the format gives only times of day; `None` for full times.
+    #[inline]
+    pub fn day(&self) -> Option<crate::time::Millis> {
+        self.day
     }
 
     /// The format.
@@ -434,6 +495,7 @@ impl Parser {
             Lines::Csv(p) => p.parse(line, raw),
             Lines::Clf(p) => p.parse(line, raw),
             Lines::W3c(p) => p.parse(&self.url, line, raw),
+            Lines::Alb => alb::parse(&self.url, line, raw),
         }
     }
 }
@@ -463,6 +525,11 @@ mod tests {
             Some(Format::Clf)
         );
         assert_eq!(Format::detect(b"hello"), None);
+        let alb = br#"h2 2025-06-02T18:00:00.000001Z app/lb/1 203.0.113.7:1 10.0.0.1:80 0 0 0 200 200 1 1 "GET https://h/ HTTP/2.0" "a, b" - -"#;
+        assert_eq!(Format::detect(alb), Some(Format::Alb));
+        for f in Format::ALL {
+            assert_eq!(Format::from_name(f.name()), Some(f));
+        }
     }
 
     fn kind(format: Format, wrapper: Wrapper) -> Option<Kind> {

@@ -64,8 +64,9 @@ impl Parser {
     /// A parser looking for the configured field names.
     pub fn new(fields: &Fields) -> Parser {
         let mut root = Node::default();
-        for (field, name) in Field::ALL.iter().zip(fields.names()) {
-            if !name.is_empty() {
+        for (field, names) in Field::ALL.iter().zip(fields.names()) {
+            // `A|B`: either key (when a line has both, the later one).
+            for name in names.split('|').filter(|n| !n.is_empty()) {
                 let path: Vec<&str> = name.split('.').collect();
                 root.insert(&path, *field);
             }
@@ -96,6 +97,34 @@ impl Parser {
             Ok(())
         } else {
             Err(Reason::InvalidJson)
+        }
+    }
+}
+
+/// The number of elements of a JSON array already checked by the parser
+/// (`[]` is 0); 0 for anything else.
+pub fn count(array: &[u8]) -> u64 {
+    let mut p = Cursor { s: array, i: 0 };
+    if p.expect(b'[').is_err() {
+        return 0;
+    }
+    p.ws();
+    if p.peek() == Some(b']') {
+        return 0;
+    }
+    let mut n = 0;
+    loop {
+        if p.skip(1).is_err() {
+            return n;
+        }
+        n += 1;
+        p.ws();
+        match p.peek() {
+            Some(b',') => {
+                p.i += 1;
+                p.ws();
+            }
+            _ => return n,
         }
     }
 }
@@ -187,6 +216,17 @@ impl<'a> Cursor<'a> {
             self.expect(b':')?;
             self.ws();
             match node.and_then(|n| n.find(key)) {
+                Some(Target::Field(Field::Rows)) if self.peek() == Some(b'[') => {
+                    let start = self.i;
+                    self.skip(depth)?;
+                    raw.set(
+                        Field::Rows,
+                        Text {
+                            bytes: &self.s[start..self.i],
+                            escape: Escape::Array,
+                        },
+                    );
+                }
                 Some(Target::Field(field)) => {
                     if let Some(text) = self.scalar(depth)? {
                         raw.set(*field, text);
@@ -384,6 +424,27 @@ mod tests {
 
     fn parse(line: &str) -> Result<Vec<(Field, String)>, Reason> {
         parse_with(&Fields::default(), line)
+    }
+
+    #[test]
+    fn an_array_of_rows_is_counted() {
+        let fields = Fields {
+            rows: "QueryResults".into(),
+            account: "QueryResults2".into(),
+            ..Fields::default()
+        };
+        let p = Parser::new(&fields);
+        let mut raw = Raw::default();
+        let line = br#"{"QueryResults":[{"Id":"a,b"},"x",[1,2]],"QueryResults2":[1]}"#;
+        p.parse(line, &mut raw).unwrap();
+        let rows = raw.get(Field::Rows).unwrap();
+        assert_eq!(rows.escape, Escape::Array);
+        assert_eq!(count(rows.bytes), 3);
+        // Only rows take an array; other fields skip it as before.
+        assert!(raw.get(Field::Account).is_none());
+        assert_eq!(count(b"[]"), 0);
+        assert_eq!(count(b"[ 1 ]"), 1);
+        assert_eq!(count(b"7"), 0);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`
-    /// or `w3c`.
+    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`,
+    /// `w3c`, `alb` or `zeek-tsv`.
     pub format: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
@@ -30,6 +30,13 @@ pub struct InputConfig {
     pub actions: BTreeMap<String, String>,
     /// Combined log format: how requests become events.
     pub clf: ClfConfig,
+    /// Proxies and load balancers in front of the servers, as CIDRs
+    /// (`10.0.0.0/8`, `2001:db8::/32`) or addresses. A line whose ip is one
+    /// of them gets its client from `X-Forwarded-For` (the field
+    /// `forwarded_for`; combined log's third quoted field): the right-most
+    /// address that is not a trusted proxy. Empty: the header is never
+    /// read, since any client can write it.
+    pub trusted_proxies: Vec<String>,
     /// Per file pattern: `[[input.sources]]` entries with a `pattern` (a
     /// glob over the path as given) and the `format` of the files it
     /// matches. The first matching entry wins; `input.format` other than
@@ -37,14 +44,25 @@ pub struct InputConfig {
     pub sources: Vec<SourceConfig>,
 }
 
-/// One `[[input.sources]]` entry.
+/// One `[[input.sources]]` entry: a `format`, a `preset`, or both (the
+/// format then wins over the preset's).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// A glob over the input's path as given (`logs/iis/*.log`).
     pub pattern: String,
-    /// The format of the files it matches: ndjson, csv, clf or w3c.
+    /// The format of the files it matches (a format name; empty: the
+    /// preset's, else detected).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub format: String,
+    /// The preset of the files it matches (see [`super::preset`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub preset: String,
+    /// The input settings of the files it matches, resolved on load when
+    /// it names a preset: the defaults, the config file's `[input]`, any
+    /// `--preset`, this preset, then `--set`.
+    #[serde(skip)]
+    pub input: Option<Box<InputConfig>>,
 }
 
 impl Default for InputConfig {
@@ -58,6 +76,7 @@ impl Default for InputConfig {
             fields: Fields::default(),
             actions: BTreeMap::new(),
             clf: ClfConfig::default(),
+            trusted_proxies: Vec::new(),
             sources: Vec::new(),
         }
     }
@@ -84,6 +103,9 @@ pub struct Fields {
     /// the `input.clf` URL rules) when a line gives neither record nor
     /// action.
     pub url: String,
+    /// The `X-Forwarded-For` header, read only when the line's ip is one
+    /// of `input.trusted_proxies`.
+    pub forwarded_for: String,
 }
 
 impl Default for Fields {
@@ -102,13 +124,14 @@ impl Default for Fields {
             session: "session".into(),
             user_agent: "user_agent".into(),
             url: "url".into(),
+            forwarded_for: "x_forwarded_for".into(),
         }
     }
 }
 
 impl Fields {
     /// (field, configured name) in [`crate::format::Field`] order.
-    pub fn names(&self) -> [&str; 13] {
+    pub fn names(&self) -> [&str; 14] {
         [
             &self.ts,
             &self.account,
@@ -123,6 +146,7 @@ impl Fields {
             &self.session,
             &self.user_agent,
             &self.url,
+            &self.forwarded_for,
         ]
     }
 }
@@ -132,8 +156,18 @@ impl Fields {
 #[serde(default, deny_unknown_fields)]
 pub struct ClfConfig {
     /// Regex over the request target whose first group is the record id;
-    /// empty: the last numeric path segment, else an `id=` parameter.
+    /// empty: the other record rules below, else the last numeric path
+    /// segment, else an `id=` parameter.
     pub record: String,
+    /// A path template whose `{record}` segment is the record id, e.g.
+    /// `/contacts/{record}/view` (`{*}` matches any one segment).
+    pub record_template: String,
+    /// A query parameter whose value is the record id, e.g. `cid`
+    /// (CiviCRM's `/civicrm/contact/view?reset=1&cid=N`).
+    pub record_param: String,
+    /// The whole path is the record when no other rule gives one, so
+    /// distinct pages count as distinct records on a site without ids.
+    pub record_path: bool,
     /// Path prefix to system name, longest prefix wins, e.g.
     /// `"/members" = "membership"`.
     pub systems: BTreeMap<String, String>,
@@ -154,6 +188,9 @@ impl Default for ClfConfig {
         let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect();
         ClfConfig {
             record: String::new(),
+            record_template: String::new(),
+            record_param: String::new(),
+            record_path: false,
             systems: BTreeMap::new(),
             default_system: "web".into(),
             search_paths: words(&["search"]),

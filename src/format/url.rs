@@ -2,10 +2,13 @@
 //! that carries one (combined log's request line, W3C's `cs-uri-stem`
 //! and `cs-uri-query`, an NDJSON or CSV `url` field): system (longest
 //! configured path prefix), action (path words, then the method), record
-//! (a configured regex, else the last numeric path segment, else an `id=`
-//! parameter, else for a page read the path itself: a page is a record,
-//! so a client walking pages without ids is seen) and page (`page=`). Static assets
-//! (by file extension) are
+//! and page (`page=`). The record comes from the configured rules (a regex,
+//! a path template such as `/contacts/{record}/view`, a named query
+//! parameter such as CiviCRM's `cid`), else the whole path when
+//! `record_path` is set; with no rule configured, the last numeric path
+//! segment, else an `id=` parameter, else for a page read the path itself
+//! (a page is a record, so a client walking pages without ids is seen).
+//! Static assets (by file extension) are
 //! action `other` with no record, so a browser loading a page's images is
 //! not a burst of reads. The rules live under `input.clf` in the config,
 //! where they were first needed.
@@ -19,6 +22,9 @@ use regex::bytes::Regex;
 #[derive(Clone)]
 pub struct Rules {
     record: Option<Regex>,
+    template: Option<Regex>,
+    param: Vec<u8>,
+    whole_path: bool,
     systems: Vec<(Vec<u8>, Vec<u8>)>,
     default_system: Vec<u8>,
     export: Vec<Finder<'static>>,
@@ -49,8 +55,16 @@ impl Rules {
             .collect();
         // Longest prefix first, so the first match is the longest.
         systems.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let template = if config.record_template.is_empty() {
+            None
+        } else {
+            Some(template(&config.record_template)?)
+        };
         Ok(Rules {
             record,
+            template,
+            param: config.record_param.as_bytes().to_vec(),
+            whole_path: config.record_path,
             systems,
             default_system: config.default_system.as_bytes().to_vec(),
             export: finders(&config.export_paths),
@@ -127,11 +141,25 @@ impl Rules {
                 .and_then(|c| c.get(1))
                 .map(|m| &s[m.start()..m.end()])
         };
-        let record = match &self.record {
-            Some(re) => group(path, re).or_else(|| group(query, re)),
-            None => last_numeric_segment(path)
-                .or_else(|| param(query, b"id"))
-                .or_else(|| (page_read && !path.is_empty()).then_some(path)),
+        let configured = self.record.is_some() || self.template.is_some() || !self.param.is_empty();
+        let record = if configured {
+            let by_regex = || {
+                let re = self.record.as_ref()?;
+                group(path, re).or_else(|| group(query, re))
+            };
+            let by_template = || group(path, self.template.as_ref()?);
+            let by_param = || (!self.param.is_empty()).then(|| param(query, &self.param))?;
+            by_regex().or_else(by_template).or_else(by_param)
+        } else if self.whole_path {
+            None
+        } else {
+            last_numeric_segment(path).or_else(|| param(query, b"id"))
+        };
+        let record = match record {
+            None if !path.is_empty() && (self.whole_path || (!configured && page_read)) => {
+                Some(path)
+            }
+            r => r,
         };
         if let Some(record) = record {
             set_absent(raw, Field::Record, record);
@@ -152,6 +180,32 @@ impl Rules {
         let ext = &name[dot + 1..];
         self.statics.iter().any(|s| s.eq_ignore_ascii_case(ext))
     }
+}
+
+/// The regex of a path template: `{record}` (exactly once) captures one
+/// segment, `{*}` matches any one segment, the rest is literal; the whole
+/// path must match, a trailing `/` allowed.
+pub fn template(text: &str) -> Result<Regex, String> {
+    let key = "input.clf.record_template";
+    if !text.starts_with('/') {
+        return Err(format!("{key}: `{text}` must start with `/`"));
+    }
+    if text.matches("{record}").count() != 1 {
+        return Err(format!("{key}: `{text}` must hold `{{record}}` once"));
+    }
+    let mut pattern = String::from("^");
+    for (i, part) in text.split("{record}").enumerate() {
+        if i > 0 {
+            pattern.push_str("([^/]+)");
+        }
+        let literals: Vec<String> = part.split("{*}").map(regex::escape).collect();
+        pattern.push_str(&literals.join("[^/]+"));
+    }
+    if pattern.ends_with('/') {
+        pattern.pop();
+    }
+    pattern.push_str("/?$");
+    Regex::new(&pattern).map_err(|e| format!("{key}: `{text}`: {e}"))
 }
 
 /// Sets `field` unless the line gave it.
@@ -223,6 +277,14 @@ mod tests {
         assert!(raw.get(Field::Record).is_none());
     }
 
+    fn record_of(config: &ClfConfig, target: &[u8]) -> Option<String> {
+        let rules = Rules::new(config).unwrap();
+        let mut raw = Raw::default();
+        rules.derive(Some(b"GET"), target, &mut raw);
+        raw.get(Field::Record)
+            .map(|t| String::from_utf8_lossy(t.bytes).into_owned())
+    }
+
     #[test]
     fn a_page_without_an_id_is_its_path() {
         let rules = Rules::new(&ClfConfig::default()).unwrap();
@@ -233,5 +295,70 @@ mod tests {
             b"/docs/getting-started"
         );
         assert_eq!(raw.get(Field::Action).unwrap().bytes, b"read");
+    }
+
+    #[test]
+    fn a_named_parameter_is_the_record() {
+        let config = ClfConfig {
+            record_param: "cid".into(),
+            ..ClfConfig::default()
+        };
+        let civicrm = b"/civicrm/contact/view?reset=1&cid=4711";
+        assert_eq!(record_of(&config, civicrm).as_deref(), Some("4711"));
+        // Without the rule: no numeric segment, no `id=`: the page is its
+        // own record.
+        assert_eq!(
+            record_of(&ClfConfig::default(), civicrm).as_deref(),
+            Some("/civicrm/contact/view")
+        );
+        // A configured rule does not fall back to the numeric segment.
+        assert_eq!(record_of(&config, b"/civicrm/contact/12"), None);
+    }
+
+    #[test]
+    fn a_path_template_captures_its_record_segment() {
+        let config = ClfConfig {
+            record_template: "/contacts/{record}/{*}".into(),
+            ..ClfConfig::default()
+        };
+        assert_eq!(
+            record_of(&config, b"/contacts/ab-12/view?x=1").as_deref(),
+            Some("ab-12")
+        );
+        assert_eq!(
+            record_of(&config, b"https://h/contacts/7/edit/").as_deref(),
+            Some("7")
+        );
+        assert_eq!(record_of(&config, b"/contacts/7"), None);
+        assert_eq!(record_of(&config, b"/x/contacts/7/view"), None);
+        assert!(template("contacts/{record}").is_err());
+        assert!(template("/a/{record}/{record}").is_err());
+        assert!(template("/a.b/{record}").unwrap().is_match(b"/a.b/1"));
+        assert!(!template("/a.b/{record}").unwrap().is_match(b"/axb/1"));
+    }
+
+    #[test]
+    fn the_whole_path_is_the_record_when_asked() {
+        let config = ClfConfig {
+            record_path: true,
+            ..ClfConfig::default()
+        };
+        assert_eq!(
+            record_of(&config, b"/about/team?x=1").as_deref(),
+            Some("/about/team")
+        );
+        assert_eq!(
+            record_of(&config, b"/members/55").as_deref(),
+            Some("/members/55")
+        );
+        // Static assets still have none.
+        assert_eq!(record_of(&config, b"/logo.png"), None);
+        // With a parameter rule, the path is the fallback.
+        let both = ClfConfig {
+            record_param: "cid".into(),
+            ..config
+        };
+        assert_eq!(record_of(&both, b"/c?cid=3").as_deref(), Some("3"));
+        assert_eq!(record_of(&both, b"/c?x=3").as_deref(), Some("/c"));
     }
 }
