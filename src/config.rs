@@ -278,11 +278,18 @@ impl Config {
         let defaults = toml::Table::try_from(Config::default()).expect("defaults serialize");
         check_keys(&table, &defaults, "", "", "config")?;
         let input = &self.input;
-        if !["auto", "ndjson", "csv", "clf", "w3c"].contains(&input.format.as_str()) {
+        let names = crate::format::Format::NAMES;
+        if input.format != "auto" && !names.contains(&input.format.as_str()) {
             return Err(Error::config(format!(
-                "input.format: `{}` is not one of auto, ndjson, csv, clf, w3c",
-                input.format
+                "input.format: `{}` is not one of auto, {}",
+                input.format,
+                names.join(", ")
             )));
+        }
+        if input.document_key.is_empty() {
+            return Err(Error::config(
+                "input.document_key must name the key of a JSON document's array of events",
+            ));
         }
         let why = match crate::time::parse_offset(&input.time_offset) {
             Some(minutes) if minutes.abs() <= MAX_OFFSET_MINUTES => None,
@@ -473,7 +480,8 @@ fn check_source(i: usize, pattern: &str, format: &str, origin: &str) -> Result<(
     }
     if crate::format::Format::from_name(format).is_none() {
         return Err(Error::config(format!(
-            "{origin}: `input.sources[{i}].format` = `{format}` is not one of ndjson, csv, clf, w3c"
+            "{origin}: `input.sources[{i}].format` = `{format}` is not one of {}",
+            crate::format::Format::NAMES.join(", ")
         )));
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod clf;
 pub mod csv;
+pub mod jsondoc;
 pub mod ndjson;
 pub mod settings;
 pub mod url;
@@ -28,9 +29,28 @@ pub enum Format {
     Clf,
     /// W3C extended log format (IIS, CloudFront), driven by `#Fields:`.
     W3c,
+    /// A JSON document holding an array of events (`{"Records":[...]}`
+    /// or `[...]`), each element read like an NDJSON line.
+    #[serde(rename = "json-document")]
+    JsonDocument,
+    /// Apache Parquet: rows of columns, read by row group.
+    Parquet,
+    /// Apache Arrow IPC file.
+    Arrow,
 }
 
 impl Format {
+    /// Every format's name, as `--format` and `input.format` take them.
+    pub const NAMES: [&'static str; 7] = [
+        "ndjson",
+        "csv",
+        "clf",
+        "w3c",
+        "json-document",
+        "parquet",
+        "arrow",
+    ];
+
     /// The format named by `--format` / `input.format`; `None` for `auto`.
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
@@ -38,6 +58,9 @@ impl Format {
             "csv" | "tsv" => Some(Format::Csv),
             "clf" => Some(Format::Clf),
             "w3c" => Some(Format::W3c),
+            "json-document" => Some(Format::JsonDocument),
+            "parquet" => Some(Format::Parquet),
+            "arrow" => Some(Format::Arrow),
             _ => None,
         }
     }
@@ -49,6 +72,31 @@ impl Format {
             Format::Csv => "csv",
             Format::Clf => "clf",
             Format::W3c => "w3c",
+            Format::JsonDocument => "json-document",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
+        }
+    }
+
+    /// Whether the format is read as records rather than lines (a JSON
+    /// document's elements, a Parquet or Arrow file's rows): not by the
+    /// line sniffer or splitter.
+    pub fn is_records(self) -> bool {
+        matches!(self, Format::JsonDocument | Format::Parquet | Format::Arrow)
+    }
+
+    /// The record formats told by a file's first bytes: Parquet's and
+    /// Arrow's magic, or the start of a JSON document whose array of
+    /// events is under `key` ([`jsondoc::detect`]).
+    pub fn detect_records(head: &[u8], key: &str) -> Option<Format> {
+        if head.starts_with(b"PAR1") {
+            Some(Format::Parquet)
+        } else if head.starts_with(b"ARROW1") {
+            Some(Format::Arrow)
+        } else if jsondoc::detect(head, key) {
+            Some(Format::JsonDocument)
+        } else {
+            None
         }
     }
 
@@ -341,7 +389,12 @@ impl Parser {
         header: Option<&[u8]>,
     ) -> std::result::Result<Parser, String> {
         let lines = match format {
-            Format::Ndjson => Lines::Ndjson(ndjson::Parser::new(&input.fields)),
+            // A JSON document's elements are NDJSON objects; a Parquet or
+            // Arrow file's parser only derives URLs (its columns are read
+            // elsewhere).
+            Format::Ndjson | Format::JsonDocument | Format::Parquet | Format::Arrow => {
+                Lines::Ndjson(ndjson::Parser::new(&input.fields))
+            }
             Format::Csv => Lines::Csv(csv::Parser::new(
                 &input.fields,
                 header.ok_or("a CSV file needs a header row")?,

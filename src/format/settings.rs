@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`
-    /// or `w3c`.
+    /// `auto` (from each file's first bytes and data lines), `ndjson`,
+    /// `csv`, `clf`, `w3c`, `json-document`, `parquet` or `arrow`.
     pub format: String,
+    /// The key of a JSON document's array of events (`{"Records": [...]}`,
+    /// as CloudTrail writes); a document that is an array needs none.
+    pub document_key: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
     /// Offset of naive timestamps (`YYYY-MM-DD HH:MM:SS`), e.g. `+01:00`.
@@ -43,7 +46,7 @@ pub struct InputConfig {
 pub struct SourceConfig {
     /// A glob over the input's path as given (`logs/iis/*.log`).
     pub pattern: String,
-    /// The format of the files it matches: ndjson, csv, clf or w3c.
+    /// The format of the files it matches (a name of `--format`).
     pub format: String,
 }
 
@@ -51,6 +54,7 @@ impl Default for InputConfig {
     fn default() -> InputConfig {
         InputConfig {
             format: "auto".into(),
+            document_key: "Records".into(),
             max_line: 1 << 20,
             time_offset: "+00:00".into(),
             time_range: [1970, 2100],
