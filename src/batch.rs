@@ -322,6 +322,60 @@ impl Batch {
     ) {
         let mut raw = Raw::default();
         let parsed = parser.parse(payload, &mut raw);
+        self.finish(line, raw, parsed, time, parser, rules, file);
+    }
+
+    /// Adds one element of a JSON document, counted as one line of the
+    /// account (so its event's line is its element number).
+    pub fn add_element(&mut self, element: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+        self.counts.lines += 1;
+        if element.len() > rules.max_line {
+            return self.reject(element, Reason::TooLong, file);
+        }
+        if memchr::memchr(0, element).is_some() {
+            return self.reject(element, Reason::NulByte, file);
+        }
+        self.parse_payload(element, element, None, parser, rules, file);
+    }
+
+    /// Adds a record whose fields are already found (a Parquet or Arrow
+    /// row), counted as one line of the account; `text` is what an
+    /// example shows of it, `parsed` an error found reading its fields.
+    pub fn add_fields(
+        &mut self,
+        text: &[u8],
+        raw: Raw,
+        parsed: Parsed<()>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+    ) {
+        self.counts.lines += 1;
+        self.finish(text, raw, parsed, None, parser, rules, file);
+    }
+
+    /// Counts one unit that gives no event (a JSON document's broken
+    /// rest), rejected for `reason`.
+    pub fn reject_unit(&mut self, excerpt: &[u8], reason: Reason, file: u16) {
+        self.counts.lines += 1;
+        self.reject(excerpt, reason, file);
+    }
+
+    /// Turns a parsed line into an event or a rejection: URL derivation,
+    /// the wrapper's time, then [`Batch::build`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn finish(
+        &mut self,
+        line: &[u8],
+        raw: Raw,
+        parsed: Parsed<()>,
+        time: Option<Text>,
+        parser: &Parser,
+        rules: &Rules,
+        file: u16,
+    ) {
+        let mut raw: Raw<'_> = raw;
         // An escaped URL (`\/` in JSON) is unescaped into the batch's
         // buffer, taken out while the line's fields borrow it.
         let mut url_buf = Vec::new();
@@ -515,6 +569,7 @@ fn keep_example<K: Kind>(
             file,
             path: String::new(),
             line: line_no,
+            element: None,
             reason: kind,
             excerpt: excerpt(line),
         });

@@ -539,6 +539,11 @@ impl Config {
                 format_names()
             )));
         }
+        if input.document_key.is_empty() {
+            return Err(Error::config(
+                "input.document_key must name the key of a JSON document's array of events",
+            ));
+        }
         let why = match crate::time::parse_offset(&input.time_offset) {
             Some(minutes) if minutes.abs() <= MAX_OFFSET_MINUTES => None,
             Some(_) => Some("is out of range"),

@@ -181,6 +181,43 @@ pub struct Tables {
     clients: Vec<Client>,
     client_index: HashTable<Sym>,
     hasher: DefaultHashBuilder,
+    /// Where JSON documents' elements start, for their provenance.
+    pub origins: Origins,
+}
+
+/// The lines JSON documents' elements start on. An event of a JSON
+/// document has its element's number as its line (so it orders and
+/// counts like a line); its provenance is `file:line#n`, the line the
+/// n-th element starts on, which a person can open. Other files' events
+/// are `file:line` (a Parquet or Arrow file's: `file:row`).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Origins {
+    /// File index -> the start line of each element, in element order.
+    by_file: std::collections::BTreeMap<u16, Vec<u32>>,
+}
+
+impl Origins {
+    /// Records the start lines of the elements of `file`, a JSON document.
+    pub fn insert(&mut self, file: u16, starts: Vec<u32>) {
+        self.by_file.insert(file, starts);
+    }
+
+    /// Whether no file is a JSON document.
+    pub fn is_empty(&self) -> bool {
+        self.by_file.is_empty()
+    }
+
+    /// The provenance of an event: `path:line`, or `path:line#n` when its
+    /// file is a JSON document (`line` being the element number `n`).
+    pub fn place(&self, path: &str, file: u16, line: u32) -> String {
+        match self.by_file.get(&file) {
+            Some(starts) => {
+                let start = starts.get((line as usize).wrapping_sub(1)).unwrap_or(&0);
+                format!("{path}:{start}#{line}")
+            }
+            None => format!("{path}:{line}"),
+        }
+    }
 }
 
 impl Tables {

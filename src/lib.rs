@@ -79,6 +79,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod columnar;
 pub mod config;
 pub mod detect;
 pub mod error;

@@ -77,6 +77,9 @@ pub struct Manifest {
     pub summary: serde_json::Value,
     /// Inputs that failed, as messages (the run's exit status is 2).
     pub errors: Vec<String>,
+    /// Where JSON documents' elements start, for `file:line#n` evidence.
+    #[serde(default, skip_serializing_if = "crate::event::Origins::is_empty")]
+    pub origins: crate::event::Origins,
 }
 
 impl Manifest {
@@ -314,6 +317,7 @@ pub fn partition(
         run,
         buckets,
         paths,
+        origins: tl.tables.origins.clone(),
         config: config_toml,
         watchlist: watchlist.clone(),
         population,
@@ -569,7 +573,8 @@ pub fn detect_bucket(dir: &Path, k: u32) -> Result<()> {
     let (config, watchlist) = manifest.settings(dir)?;
     let mut raw = Vec::new();
     read_bucket(dir, &manifest, k, &|_| true, &mut raw)?;
-    let loaded = load(raw, manifest.paths.len())?;
+    let mut loaded = load(raw, manifest.paths.len())?;
+    loaded.tables.origins = manifest.origins.clone();
     let tl = loaded.timelines(&manifest.paths);
     let (findings, profiles) =
         detect::per_identity(&tl, &config, &watchlist, &manifest.population)?;
@@ -642,7 +647,8 @@ pub fn merge(dir: &Path) -> Result<Merged> {
             read_bucket(dir, &manifest, k, &|who| needed.contains(who), &mut raw)?;
         }
     }
-    let loaded = load(raw, manifest.paths.len())?;
+    let mut loaded = load(raw, manifest.paths.len())?;
+    loaded.tables.origins = manifest.origins.clone();
     let tl = loaded.timelines(&manifest.paths);
     Profile::locate(&mut profiles, &tl);
     findings.extend(detect::cross(

@@ -139,7 +139,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     let mut all_examples = Examples::default();
     let mut all_notes = Examples::<Note>::default();
     let mut batches = Vec::new();
-    for (input, mut file) in inputs.iter().zip(files) {
+    let mut origins = crate::event::Origins::default();
+    for (index, (input, mut file)) in inputs.iter().zip(files).enumerate() {
         let path = input.name();
         let mut counts = Counts {
             bytes: file.bytes,
@@ -147,16 +148,27 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         };
         let mut base = 0u64;
         let mut file_examples = Examples::default();
+        let mut file_notes = Examples::<Note>::default();
         for mut batch in file.batches.drain(..) {
             counts += &batch.counts;
             let lines = batch.counts.lines;
             batch.examples.locate(base, &path);
             file_examples.extend(std::mem::take(&mut batch.examples));
             batch.notes.locate(base, &path);
-            all_notes.extend(std::mem::take(&mut batch.notes));
+            file_notes.extend(std::mem::take(&mut batch.notes));
             batches.push((base, batch));
             base += lines;
         }
+        let mut text_lines = None;
+        if let Some((starts, lines)) = file.elements.take() {
+            // A JSON document's lines of the account are its elements:
+            // their examples say `line#n`, and so will their evidence.
+            file_examples.place_elements(&starts);
+            file_notes.place_elements(&starts);
+            origins.insert(index as u16, starts);
+            text_lines = Some(lines);
+        }
+        all_notes.extend(file_notes);
         if file.error.is_none() && counts.events == 0 && counts.data_lines() > 0 {
             file.error = Some(no_events(&path, &counts, file_examples.first()));
         }
@@ -168,6 +180,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
             FileSummary::new(path, file.format, counts, file.error.map(|e| e.to_string()));
         summary.grew = file.grew;
         summary.preset = file.preset;
+        summary.text_lines = text_lines;
         summaries.push(summary);
     }
 
@@ -176,9 +189,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
             return Err(Error::new(
                 ErrorKind::Strict,
                 format!(
-                    "{}:{}: {}: {}",
-                    first.path,
-                    first.line,
+                    "{}: {}: {}",
+                    first.place(),
                     first.reason.describe(),
                     first.excerpt
                 ),
@@ -187,7 +199,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     }
 
     phases.end("read and parse");
-    let (events, tables) = merge(batches, &mut phases)?;
+    let (events, mut tables) = merge(batches, &mut phases)?;
+    tables.origins = origins;
     let paths: Vec<String> = inputs.iter().map(Input::name).collect();
     let mut summary = Summary::new(
         summaries,
@@ -296,12 +309,7 @@ fn no_events(path: &str, counts: &Counts, first: Option<&Example>) -> Error {
         counts.data_lines()
     );
     if let Some(ex) = first {
-        message += &format!(
-            " (first: {}:{}: {})",
-            ex.path,
-            ex.line,
-            ex.reason.describe()
-        );
+        message += &format!(" (first: {}: {})", ex.place(), ex.reason.describe());
     }
     message += "; check --format and the input.fields mapping";
     Error::new(ErrorKind::Data, message)
@@ -345,6 +353,9 @@ struct FileRead {
     error: Option<Error>,
     /// The preset it was read with, when one was chosen for it.
     preset: Option<&'static str>,
+    /// Of a JSON document: the line each element starts on, and the lines
+    /// of text it spans.
+    elements: Option<(Vec<u32>, u64)>,
 }
 
 impl FileRead {
@@ -356,6 +367,7 @@ impl FileRead {
             bytes: 0,
             grew: None,
             error: None,
+            elements: None,
         }
     }
 }
@@ -369,26 +381,342 @@ fn read_file(
     auto: &[Auto],
     options: &Options,
 ) -> FileRead {
+    let key = &config.input.document_key;
+    // Record formats (JSON documents, Parquet, Arrow) are told by a
+    // file's first bytes, before any line is looked at: a CloudTrail
+    // document is often one line longer than the line limit.
+    let records = |head: &[u8]| {
+        forced
+            .or_else(|| Format::detect_records(head, key))
+            .filter(|f| f.is_records())
+    };
     match Source::open(input, options.mmap) {
         Err(e) => FileRead {
             error: Some(e),
             ..FileRead::new()
         },
-        Ok(Source::Mapped(map)) => {
-            read_mapped(index, input, &map, config, forced, rules, auto, options)
+        Ok(Source::Mapped(map)) => match records(&map.bytes()[..map.bytes().len().min(HEAD)]) {
+            Some(Format::JsonDocument) => {
+                read_document_mapped(index, input, &map, config, rules, options)
+            }
+            Some(format) => {
+                let mut read =
+                    read_columnar(index, input, format, map.bytes().to_vec(), config, rules);
+                if read.error.is_none() {
+                    let len = map.bytes().len() as u64;
+                    read.error = map.change().error(&input.name(), len, len);
+                }
+                read
+            }
+            None => read_mapped(index, input, &map, config, forced, rules, auto, options),
+        },
+        Ok(Source::Stream(mut reader, extent)) => {
+            let mut head = Vec::with_capacity(HEAD);
+            if let Err(e) = (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
+                return FileRead {
+                    error: Some(Error::new(
+                        ErrorKind::Io,
+                        format!("{}: read failed at its start: {e}", input.name()),
+                    )),
+                    ..FileRead::new()
+                };
+            }
+            let format = records(&head);
+            let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(reader));
+            match format {
+                Some(Format::JsonDocument) => read_document_stream(
+                    index,
+                    input,
+                    reader,
+                    extent.as_ref(),
+                    config,
+                    rules,
+                    options,
+                ),
+                Some(format) => {
+                    let mut bytes = Vec::new();
+                    let mut reader = reader;
+                    if let Err(e) = reader.read_to_end(&mut bytes) {
+                        return FileRead {
+                            error: Some(Error::new(
+                                ErrorKind::Io,
+                                format!("{}: read failed: {e}", input.name()),
+                            )),
+                            ..FileRead::new()
+                        };
+                    }
+                    PROGRESS.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    read_columnar(index, input, format, bytes, config, rules)
+                }
+                None => read_stream(
+                    index,
+                    input,
+                    reader,
+                    extent.as_ref(),
+                    config,
+                    forced,
+                    rules,
+                    auto,
+                    options,
+                ),
+            }
         }
-        Ok(Source::Stream(reader, extent)) => read_stream(
-            index,
-            input,
-            reader,
-            extent.as_ref(),
-            config,
-            forced,
-            rules,
-            auto,
-            options,
-        ),
     }
+}
+
+/// Bytes at a file's start that tell a record format.
+const HEAD: usize = 4096;
+
+/// Reads a whole Parquet or Arrow file.
+fn read_columnar(
+    index: u16,
+    input: &Input,
+    format: Format,
+    bytes: Vec<u8>,
+    config: &Config,
+    rules: &Rules,
+) -> FileRead {
+    let mut read = FileRead {
+        format: Some(format),
+        bytes: bytes.len() as u64,
+        ..FileRead::new()
+    };
+    let parser = match Parser::new(format, &config.input, None) {
+        Ok(p) => p,
+        Err(e) => {
+            read.error = Some(Error::new(ErrorKind::Data, e));
+            return read;
+        }
+    };
+    let name = input.name();
+    let result =
+        crate::columnar::Columns::new(&config.input, &parser, rules, index).and_then(|columns| {
+            match format {
+                Format::Parquet => crate::columnar::read_parquet(bytes, &name, &columns),
+                _ => crate::columnar::read_arrow(bytes, &name, &columns),
+            }
+        });
+    match result {
+        Ok(batches) => read.batches = batches,
+        Err(e) => {
+            read.error = Some(e);
+            read.bytes = 0;
+        }
+    }
+    read
+}
+
+/// The elements found so far (and any break) added to batches: each
+/// element one line of the account, in order.
+fn add_found(
+    batch: &mut Batch,
+    found: &crate::format::jsondoc::Found,
+    element: &[u8],
+    parser: &Parser,
+    rules: &Rules,
+    index: u16,
+) {
+    use crate::format::jsondoc::Found;
+    match found {
+        Found::Element { .. } => batch.add_element(element, parser, rules, index),
+        Found::Broken { excerpt, .. } => {
+            batch.reject_unit(excerpt, crate::tally::Reason::DocumentBroken, index)
+        }
+    }
+}
+
+fn found_line(found: &crate::format::jsondoc::Found) -> u32 {
+    use crate::format::jsondoc::Found;
+    let line = match found {
+        Found::Element { line, .. } | Found::Broken { line, .. } => *line,
+    };
+    line.min(u32::MAX as u64) as u32
+}
+
+/// Reads a mapped JSON document: its elements found in one pass over the
+/// map, then parsed in parallel, chunk by chunk.
+fn read_document_mapped(
+    index: u16,
+    input: &Input,
+    map: &crate::input::Map,
+    config: &Config,
+    rules: &Rules,
+    options: &Options,
+) -> FileRead {
+    use crate::format::jsondoc::{Found, Splitter};
+    let bytes = map.bytes();
+    let mut read = FileRead {
+        format: Some(Format::JsonDocument),
+        bytes: bytes.len() as u64,
+        ..FileRead::new()
+    };
+    let parser = match Parser::new(Format::JsonDocument, &config.input, None) {
+        Ok(p) => p,
+        Err(e) => {
+            read.error = Some(Error::new(ErrorKind::Data, e));
+            return read;
+        }
+    };
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut splitter = Splitter::new(&config.input.document_key);
+    let mut found = Vec::new();
+    splitter.feed(body, &mut found);
+    splitter.finish(&mut found);
+    let starts = found.iter().map(found_line).collect();
+    read.elements = Some((starts, splitter.lines()));
+    // Chunks of elements of about the chunk size.
+    let target = chunk_size(options, body.len());
+    let mut chunks: Vec<&[Found]> = Vec::new();
+    let mut from = 0;
+    let mut size = 0;
+    for (i, f) in found.iter().enumerate() {
+        if let Found::Element { start, end, .. } = f {
+            size += (end - start) as usize;
+        }
+        if size >= target {
+            chunks.push(&found[from..=i]);
+            (from, size) = (i + 1, 0);
+        }
+    }
+    chunks.push(&found[from..]);
+    read.batches = chunks
+        .into_par_iter()
+        .map(|chunk| {
+            let mut b = Batch::new();
+            for f in chunk {
+                let element = match f {
+                    Found::Element { start, end, .. } => &body[*start as usize..*end as usize],
+                    Found::Broken { .. } => &[],
+                };
+                add_found(&mut b, f, element, &parser, rules, index);
+            }
+            b.events.shrink_to_fit();
+            b
+        })
+        .collect();
+    PROGRESS.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let len = bytes.len() as u64;
+    let change = map.change();
+    read.error = change.error(&input.name(), len, len);
+    if let Change::Grew(more) = change {
+        read.grew = Some(more);
+    }
+    read
+}
+
+/// Streams a JSON document: the buffer holds the element under way, and
+/// no more of an element over the line limit than its excerpt needs.
+fn read_document_stream(
+    index: u16,
+    input: &Input,
+    mut reader: Box<dyn Read + Send>,
+    extent: Option<&Extent>,
+    config: &Config,
+    rules: &Rules,
+    options: &Options,
+) -> FileRead {
+    use crate::format::jsondoc::{Found, Splitter};
+    let mut read = FileRead {
+        format: Some(Format::JsonDocument),
+        ..FileRead::new()
+    };
+    let parser = match Parser::new(Format::JsonDocument, &config.input, None) {
+        Ok(p) => p,
+        Err(e) => {
+            read.error = Some(Error::new(ErrorKind::Data, e));
+            return read;
+        }
+    };
+    let block = match options.chunk_size {
+        0 => 1 << 20,
+        n => n.clamp(4096, 1 << 24),
+    };
+    let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
+    let mut splitter = Splitter::new(&config.input.document_key);
+    let mut found = Vec::new();
+    let mut starts = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    // Stream offset (after any byte-order mark) of buf[0], and of the
+    // first byte not yet fed.
+    let mut base = 0u64;
+    let mut fed = 0u64;
+    // An element over the limit, dropped as it streams: its start and
+    // its first bytes.
+    let mut dropped: Option<(u64, Vec<u8>)> = None;
+    let mut at_end = false;
+    let mut bom_checked = false;
+    let mut batch = Batch::new();
+    loop {
+        if let Err(e) = fill(&mut reader, &mut buf, block, &mut at_end, &mut read.bytes) {
+            read.error = Some(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "{}: read failed after {} bytes: {e} (the elements before it are counted)",
+                    input.name(),
+                    read.bytes
+                ),
+            ));
+        }
+        if !bom_checked && (buf.len() >= 3 || at_end) {
+            bom_checked = true;
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+        }
+        if !bom_checked {
+            continue;
+        }
+        splitter.feed(&buf[(fed - base) as usize..], &mut found);
+        fed = base + buf.len() as u64;
+        if at_end {
+            splitter.finish(&mut found);
+        }
+        for f in found.drain(..) {
+            starts.push(found_line(&f));
+            let saved;
+            let element: &[u8] = match &f {
+                Found::Element { start, .. } if dropped.as_ref().is_some_and(|d| d.0 == *start) => {
+                    saved = dropped.take().map(|d| d.1).unwrap_or_default();
+                    &saved
+                }
+                Found::Element { start, end, .. } => {
+                    &buf[(start - base) as usize..(end - base) as usize]
+                }
+                Found::Broken { .. } => &[],
+            };
+            add_found(&mut batch, &f, element, &parser, rules, index);
+        }
+        if at_end {
+            break;
+        }
+        let keep_from = match splitter.pending() {
+            Some(_) if dropped.is_some() => fed,
+            Some(start) if fed - start > give_up as u64 => {
+                let from = (start - base) as usize;
+                dropped = Some((start, buf[from..from + give_up].to_vec()));
+                fed
+            }
+            Some(start) => start,
+            None => fed,
+        };
+        buf.drain(..(keep_from - base) as usize);
+        base = keep_from;
+        if batch.events.len() >= 1 << 16 {
+            batch.events.shrink_to_fit();
+            read.batches
+                .push(std::mem::replace(&mut batch, Batch::new()));
+        }
+    }
+    read.batches.push(batch);
+    read.elements = Some((starts, splitter.lines()));
+    if let (None, Some(extent)) = (&read.error, extent) {
+        let change = extent.change(read.bytes);
+        read.error = change.error(&input.name(), extent.len(), read.bytes);
+        if let Change::Grew(more) = change {
+            read.grew = Some(more);
+        }
+    }
+    read
 }
 
 /// Where a file's data starts, and what it holds: the first data line

@@ -34,6 +34,10 @@ pub struct FileSummary {
     /// `[[input.sources]]` entry, or recognised by its keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preset: Option<&'static str>,
+    /// Of a JSON document: the lines of text it spans. Its `lines` count
+    /// its elements (each one event or one rejection), not these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_lines: Option<u64>,
 }
 
 impl FileSummary {
@@ -53,6 +57,7 @@ impl FileSummary {
             error,
             grew: None,
             preset: None,
+            text_lines: None,
         }
     }
 
@@ -293,6 +298,30 @@ impl Summary {
             self.first.as_deref().unwrap_or("-"),
             self.last.as_deref().unwrap_or("-"),
         );
+        for f in &self.per_file {
+            // Where a "line" of the account is not a line of text.
+            match (f.format, f.text_lines) {
+                (Some(Format::JsonDocument), Some(text)) => {
+                    let _ = writeln!(
+                        s,
+                        "{}: a JSON document of {} lines of text: each of its {} elements counts as one line above (evidence file:line#n, the n-th element, starting on that line)",
+                        f.path,
+                        group(text),
+                        group(f.counts.lines)
+                    );
+                }
+                (Some(format @ (Format::Parquet | Format::Arrow)), _) => {
+                    let _ = writeln!(
+                        s,
+                        "{}: {}: each of its {} rows counts as one line above (evidence file:row, from 1)",
+                        f.path,
+                        format.name(),
+                        group(f.counts.lines)
+                    );
+                }
+                _ => {}
+            }
+        }
         for f in self.per_file.iter().filter(|f| f.error.is_some()) {
             let _ = writeln!(s, "error: {}", f.error.as_deref().unwrap_or_default());
         }
@@ -346,9 +375,8 @@ fn render_examples<K: Kind>(s: &mut String, examples: &[Example<K>]) {
     for ex in examples {
         let _ = writeln!(
             s,
-            "  {}:{}: {}: {}",
-            ex.path,
-            ex.line,
+            "  {}: {}: {}",
+            ex.place(),
             ex.reason.describe(),
             ex.excerpt
         );

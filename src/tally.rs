@@ -50,11 +50,17 @@ pub enum Reason {
     W3cColumns,
     /// A line that is not an AWS ALB access log entry.
     AlbMismatch,
+    /// A JSON document whose structure breaks (outside its elements): the
+    /// rest of the file, from there, is this one rejection.
+    DocumentBroken,
+    /// A Parquet or Arrow column of a type that cannot give its field (a
+    /// list, a map, a decimal).
+    ColumnType,
 }
 
 impl Reason {
     /// Number of reasons.
-    pub const COUNT: usize = 17;
+    pub const COUNT: usize = 19;
     /// All reasons, in order.
     pub const ALL: [Reason; Reason::COUNT] = [
         Reason::InvalidJson,
@@ -74,6 +80,8 @@ impl Reason {
         Reason::W3cNoFields,
         Reason::W3cColumns,
         Reason::AlbMismatch,
+        Reason::DocumentBroken,
+        Reason::ColumnType,
     ];
 
     /// The reason as people read it.
@@ -96,6 +104,10 @@ impl Reason {
             Reason::W3cNoFields => "W3C line before any #Fields directive",
             Reason::W3cColumns => "W3C column count differs from #Fields",
             Reason::AlbMismatch => "not an AWS ALB access log entry",
+            Reason::DocumentBroken => {
+                "broken JSON document structure (the rest of the file is this one rejection)"
+            }
+            Reason::ColumnType => "a mapped column's type cannot give its field",
         }
     }
 
@@ -119,6 +131,8 @@ impl Reason {
             Reason::W3cNoFields => "w3c-no-fields",
             Reason::W3cColumns => "w3c-columns",
             Reason::AlbMismatch => "alb-mismatch",
+            Reason::DocumentBroken => "document-broken",
+            Reason::ColumnType => "column-type",
         }
     }
 }
@@ -281,12 +295,27 @@ pub struct Example<K = Reason> {
     pub file: u16,
     /// The input's name.
     pub path: String,
-    /// 1-based line number.
+    /// 1-based line number (of a JSON document's element: the line it
+    /// starts on; of a Parquet or Arrow file: the row).
     pub line: u64,
+    /// Of a JSON document's element: its 1-based number in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<u64>,
     /// Why it was rejected (or noted).
     pub reason: K,
     /// The start of the line, control and non-UTF-8 bytes escaped.
     pub excerpt: String,
+}
+
+impl<K> Example<K> {
+    /// Where it is, as people open it: `file:line`, or `file:line#n` for
+    /// a JSON document's n-th element.
+    pub fn place(&self) -> String {
+        match self.element {
+            Some(n) => format!("{}:{}#{n}", self.path, self.line),
+            None => format!("{}:{}", self.path, self.line),
+        }
+    }
 }
 
 /// The first [`EXAMPLES_PER_REASON`] examples of each reason (or note).
@@ -348,7 +377,20 @@ impl<K: Kind> Examples<K> {
 
     /// The earliest example in input order, if any.
     pub fn first(&self) -> Option<&Example<K>> {
-        self.iter().min_by_key(|e| (e.file, e.line))
+        self.iter().min_by_key(|e| (e.file, e.line, e.element))
+    }
+
+    /// Turns element numbers (a JSON document's examples, numbered by
+    /// element like its events) into `line#n` by the lines its elements
+    /// start on (`starts[n - 1]`).
+    pub fn place_elements(&mut self, starts: &[u32]) {
+        for ex in self.by_reason.iter_mut().flatten() {
+            let n = ex.line;
+            ex.element = Some(n);
+            ex.line = starts
+                .get((n as usize).wrapping_sub(1))
+                .map_or(0, |&l| l as u64);
+        }
     }
 }
 
@@ -395,6 +437,7 @@ mod tests {
             file: 0,
             path: String::new(),
             line,
+            element: None,
             reason: Reason::BadTime,
             excerpt: String::new(),
         };

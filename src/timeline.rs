@@ -51,8 +51,10 @@ impl<'a> Timelines<'a> {
         self.tables.identities.text(timeline[0].identity)
     }
 
-    /// `file:line` of an event.
+    /// `file:line` of an event (`file:line#n` of a JSON document's element).
     pub fn line(&self, e: &Event) -> String {
-        format!("{}:{}", self.paths[e.file as usize], e.line)
+        self.tables
+            .origins
+            .place(&self.paths[e.file as usize], e.file, e.line)
     }
 }

@@ -6,6 +6,7 @@ mod accounting;
 mod architecture;
 mod bad_input;
 mod cli;
+mod columnar;
 mod detect;
 mod formats;
 mod gaps;

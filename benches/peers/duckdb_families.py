@@ -9,14 +9,22 @@ import duckdb
 
 events, watchlist = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
+# The same events as Parquet (benches/peers/run.sh converts the NDJSON
+# with examples/ndjson_to_parquet.rs) are queried in place, by the same SQL.
+if events.endswith(".parquet"):
+    # Its `ts` is a UTC instant: cast to the NDJSON row's UTC wall time.
+    con.execute("SET TimeZone = 'UTC'")
+    source = f"read_parquet('{events}')"
+else:
+    source = f"""read_ndjson('{events}', columns = {{
+  ts: 'VARCHAR', account: 'VARCHAR', ip: 'VARCHAR', system: 'VARCHAR',
+  action: 'VARCHAR', record: 'VARCHAR', page: 'BIGINT', rows: 'BIGINT',
+  bytes: 'BIGINT', status: 'BIGINT', session: 'VARCHAR', user_agent: 'VARCHAR'}})"""
 con.execute(f"""
 CREATE TEMP TABLE ev AS
 SELECT CAST(ts AS TIMESTAMP) AS ts, account, ip, system, action,
        TRY_CAST(record AS BIGINT) AS rec, record, user_agent
-FROM read_ndjson('{events}', columns = {{
-  ts: 'VARCHAR', account: 'VARCHAR', ip: 'VARCHAR', system: 'VARCHAR',
-  action: 'VARCHAR', record: 'VARCHAR', page: 'BIGINT', rows: 'BIGINT',
-  bytes: 'BIGINT', status: 'BIGINT', session: 'VARCHAR', user_agent: 'VARCHAR'}})
+FROM {source}
 """)
 queries = {
     "sequential-read": """

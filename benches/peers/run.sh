@@ -26,7 +26,12 @@ out=bench-data/peers-$events
 [ -f "$out/clf/events.log" ] || $bin generate --out "$out/clf" --events "$events" --seed 1 --format clf
 nd=$out/ndjson/events.ndjson
 clf=$out/clf/events.log
-cat "$nd" "$clf" > /dev/null
+pq=$out/parquet/events.parquet
+if [ ! -f "$pq" ]; then
+  mkdir -p "$out/parquet"
+  cargo run --release --quiet --example ndjson_to_parquet -- "$nd" "$pq"
+fi
+cat "$nd" "$clf" "$pq" > /dev/null
 
 declare -a rows
 add() { # name file cmd...
@@ -39,6 +44,9 @@ add "wc -l" "$nd" wc -l "$nd"
 add "scrapewatch --no-detect" "$nd" $bin scan -q --no-detect "$nd"
 add "scrapewatch, all 15 rules" "$nd" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$nd"
 add "DuckDB SQL, 5 queries" "$nd" bench-data/venv/bin/python benches/peers/duckdb_families.py "$nd" "$out/ndjson/watchlist.csv"
+add "scrapewatch --no-detect (parquet)" "$pq" $bin scan -q --no-detect "$pq"
+add "scrapewatch, all 15 rules (parquet)" "$pq" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$pq"
+add "DuckDB SQL, 5 queries (parquet)" "$pq" bench-data/venv/bin/python benches/peers/duckdb_families.py "$pq" "$out/ndjson/watchlist.csv"
 add "wc -l (clf)" "$clf" wc -l "$clf"
 add "scrapewatch, all 15 rules (clf)" "$clf" $bin scan -q --config "$out/clf/config.toml" --watchlist "$out/clf/watchlist.csv" "$clf"
 add "GoAccess (clf)" "$clf" goaccess "$clf" --log-format=COMBINED --no-global-config -o "$out/goaccess.json"

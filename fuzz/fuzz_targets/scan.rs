@@ -3,7 +3,8 @@
 //! (all must agree and every line must be accounted for), then detected
 //! and written in every output format and the HTML report. Also scanned
 //! with each format forced (a CSV read as CLF must give rejections, not a
-//! panic) and with a compound identity key.
+//! panic; bytes read as a JSON document, Parquet or Arrow file must give
+//! rejections or a clear error) and with a compound identity key.
 
 #![no_main]
 
@@ -34,6 +35,9 @@ fuzz_target!(|data: &[u8]| {
         "input.format=w3c",
         "input.format=alb",
         "input.format=zeek-tsv",
+        "input.format=json-document",
+        "input.format=parquet",
+        "input.format=arrow",
         "identity.key=ip/24+user_agent+session",
     ] {
         let config = Config::load(None, &[set.to_string()]).expect("a valid override");

@@ -137,9 +137,11 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// `file:line` of an event.
+    /// `file:line` of an event (`file:line#n` of a JSON document's element).
     pub fn line(&self, e: &Event) -> String {
-        format!("{}:{}", self.paths[e.file as usize], e.line)
+        self.tables
+            .origins
+            .place(&self.paths[e.file as usize], e.file, e.line)
     }
 
     /// A system's name ([`NO_SYSTEM`] for events that name none).

@@ -6,6 +6,7 @@
 pub mod alb;
 pub mod clf;
 pub mod csv;
+pub mod jsondoc;
 pub mod ndjson;
 pub mod preset;
 pub mod settings;
@@ -35,6 +36,14 @@ pub enum Format {
     /// Zeek TSV logs (`http.log`), driven by `#fields`.
     #[serde(rename = "zeek-tsv")]
     ZeekTsv,
+    /// A JSON document holding an array of events (`{"Records":[...]}`
+    /// or `[...]`), each element read like an NDJSON line.
+    #[serde(rename = "json-document")]
+    JsonDocument,
+    /// Apache Parquet: rows of columns, read by row group.
+    Parquet,
+    /// Apache Arrow IPC file.
+    Arrow,
 }
 
 impl Format {
@@ -47,6 +56,9 @@ impl Format {
             "w3c" => Some(Format::W3c),
             "alb" => Some(Format::Alb),
             "zeek-tsv" => Some(Format::ZeekTsv),
+            "json-document" => Some(Format::JsonDocument),
+            "parquet" => Some(Format::Parquet),
+            "arrow" => Some(Format::Arrow),
             _ => None,
         }
     }
@@ -60,17 +72,45 @@ impl Format {
             Format::W3c => "w3c",
             Format::Alb => "alb",
             Format::ZeekTsv => "zeek-tsv",
+            Format::JsonDocument => "json-document",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
+        }
+    }
+
+    /// Whether the format is read as records rather than lines (a JSON
+    /// document's elements, a Parquet or Arrow file's rows): not by the
+    /// line sniffer or splitter.
+    pub fn is_records(self) -> bool {
+        matches!(self, Format::JsonDocument | Format::Parquet | Format::Arrow)
+    }
+
+    /// The record formats told by a file's first bytes: Parquet's and
+    /// Arrow's magic, or the start of a JSON document whose array of
+    /// events is under `key` ([`jsondoc::detect`]).
+    pub fn detect_records(head: &[u8], key: &str) -> Option<Format> {
+        if head.starts_with(b"PAR1") {
+            Some(Format::Parquet)
+        } else if head.starts_with(b"ARROW1") {
+            Some(Format::Arrow)
+        } else if jsondoc::detect(head, key) {
+            Some(Format::JsonDocument)
+        } else {
+            None
         }
     }
 
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 9] = [
         Format::Ndjson,
         Format::Csv,
         Format::Clf,
         Format::W3c,
         Format::Alb,
         Format::ZeekTsv,
+        Format::JsonDocument,
+        Format::Parquet,
+        Format::Arrow,
     ];
 
     /// Whether directives in the file (`#Fields:`, `#fields`, `#Date:`)
@@ -380,7 +420,12 @@ impl Parser {
         header: Option<&[u8]>,
     ) -> std::result::Result<Parser, String> {
         let lines = match format {
-            Format::Ndjson => Lines::Ndjson(ndjson::Parser::new(&input.fields)),
+            // A JSON document's elements are NDJSON objects; a Parquet or
+            // Arrow file's parser only derives URLs (its columns are read
+            // elsewhere).
+            Format::Ndjson | Format::JsonDocument | Format::Parquet | Format::Arrow => {
+                Lines::Ndjson(ndjson::Parser::new(&input.fields))
+            }
             Format::Csv => Lines::Csv(csv::Parser::new(
                 &input.fields,
                 header.ok_or("a CSV file needs a header row")?,

@@ -10,9 +10,13 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputConfig {
-    /// `auto` (from each file's first data lines), `ndjson`, `csv`, `clf`,
-    /// `w3c`, `alb` or `zeek-tsv`.
+    /// `auto` (from each file's first bytes and data lines), `ndjson`,
+    /// `csv`, `clf`, `w3c`, `alb`, `zeek-tsv`, `json-document`, `parquet`
+    /// or `arrow`.
     pub format: String,
+    /// The key of a JSON document's array of events (`{"Records": [...]}`,
+    /// as CloudTrail writes); a document that is an array needs none.
+    pub document_key: String,
     /// Lines longer than this many bytes are rejected.
     pub max_line: usize,
     /// Offset of naive timestamps (`YYYY-MM-DD HH:MM:SS`), e.g. `+01:00`.
@@ -69,6 +73,7 @@ impl Default for InputConfig {
     fn default() -> InputConfig {
         InputConfig {
             format: "auto".into(),
+            document_key: "Records".into(),
             max_line: 1 << 20,
             time_offset: "+00:00".into(),
             time_range: [1970, 2100],
