@@ -478,42 +478,49 @@ fn load(rows: Vec<RawRow>, paths: usize) -> Result<Loaded> {
     tables.identities = identities;
     let mut events = Vec::with_capacity(rows.len());
     for r in &rows {
-        let bad = |why: &str| Error::new(ErrorKind::Data, format!("bucket event: {why}"));
-        let action = *Action::ALL
-            .get(r.action as usize)
-            .ok_or_else(|| bad("unknown action"))?;
-        let system = u8::try_from(tables.systems.intern(&r.system))
-            .map_err(|_| bad("more than 256 systems"))?;
-        let record = match (&r.record_id, &r.record_text) {
-            (Some(n), None) => Record::numeric(*n as u64).ok_or_else(|| bad("record id"))?,
-            (None, Some(text)) => Record::string(tables.records.intern(text)),
-            (None, None) => Record::NONE,
-            (Some(_), Some(_)) => return Err(bad("two records")),
-        };
-        let file = u16::try_from(r.file)
-            .ok()
-            .filter(|&f| (f as usize) < paths)
-            .ok_or_else(|| bad("file index"))?;
-        events.push(Event {
-            time: r.time,
-            identity: tables
-                .identities
-                .get_sym(r.identity.as_bytes())
-                .expect("interned above"),
-            client: tables.intern_client(&r.ip, &r.agent, &r.session),
-            record,
-            rows: r.rows,
-            bytes: r.bytes,
-            line: r.line,
-            file,
-            status: r.status,
-            page: r.page,
-            system,
-            action,
-        });
+        let identity = tables
+            .identities
+            .get_sym(r.identity.as_bytes())
+            .expect("interned above");
+        events.push(intern_row(&mut tables, r, paths, identity)?);
     }
     events.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
     Ok(Loaded { events, tables })
+}
+
+/// One row as an event of `tables`, of the identity symbol `identity`
+/// (the row's own identity is not read).
+fn intern_row(tables: &mut Tables, r: &RawRow, paths: usize, identity: u32) -> Result<Event> {
+    let bad = |why: &str| Error::new(ErrorKind::Data, format!("bucket event: {why}"));
+    let action = *Action::ALL
+        .get(r.action as usize)
+        .ok_or_else(|| bad("unknown action"))?;
+    let system =
+        u8::try_from(tables.systems.intern(&r.system)).map_err(|_| bad("more than 256 systems"))?;
+    let record = match (&r.record_id, &r.record_text) {
+        (Some(n), None) => Record::numeric(*n as u64).ok_or_else(|| bad("record id"))?,
+        (None, Some(text)) => Record::string(tables.records.intern(text)),
+        (None, None) => Record::NONE,
+        (Some(_), Some(_)) => return Err(bad("two records")),
+    };
+    let file = u16::try_from(r.file)
+        .ok()
+        .filter(|&f| (f as usize) < paths)
+        .ok_or_else(|| bad("file index"))?;
+    Ok(Event {
+        time: r.time,
+        identity,
+        client: tables.intern_client(&r.ip, &r.agent, &r.session),
+        record,
+        rows: r.rows,
+        bytes: r.bytes,
+        line: r.line,
+        file,
+        status: r.status,
+        page: r.page,
+        system,
+        action,
+    })
 }
 
 /// A finding as a bucket's result keeps it: with its message's typed parts
@@ -1042,5 +1049,123 @@ impl Decision {
         )?);
         let space = RecordSpace::Known(record_space);
         Ok(detect::finish(&tl, watchlist, &space, findings))
+    }
+}
+
+/// Events streamed in from wire batches grouped by identity (an engine's
+/// partition sorted by identity), held one identity at a time as compact
+/// events (never as Arrow rows), so that one identity with very many
+/// events costs its compact events, not its rows. Each identity, once
+/// its last row has passed, is handed on as [`Loaded`], exactly as
+/// [`load_wire`] would have loaded it.
+pub struct Streamed {
+    paths: usize,
+    current: Option<String>,
+    events: Vec<Event>,
+    tables: Tables,
+}
+
+impl Streamed {
+    /// A stream of events over `paths` inputs.
+    pub fn new(paths: usize) -> Streamed {
+        Streamed {
+            paths: paths.max(1),
+            current: None,
+            events: Vec::new(),
+            tables: Tables::new(),
+        }
+    }
+
+    /// Adds a batch; `done` gets each identity whose rows have all passed
+    /// (rows of one identity must arrive together, in any order). An
+    /// identity seen again after another is an error: its input was not
+    /// grouped.
+    pub fn push(
+        &mut self,
+        batch: &RecordBatch,
+        done: &mut dyn FnMut(Loaded) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = Vec::new();
+        // Rows are read a slice at a time so that only a few are ever
+        // held as rows.
+        const SLICE: usize = 1024;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let len = SLICE.min(batch.num_rows() - at);
+            rows.clear();
+            wire_rows(&batch.slice(at, len), &mut rows)?;
+            for r in &rows {
+                if self.current.as_deref() != Some(r.identity.as_str()) {
+                    self.flush(done)?;
+                    self.current = Some(r.identity.clone());
+                    self.tables.identities.intern(r.identity.as_bytes());
+                }
+                // The one identity held is symbol 0.
+                let e = intern_row(&mut self.tables, r, self.paths, 0)?;
+                self.events.push(e);
+            }
+            at += len;
+        }
+        Ok(())
+    }
+
+    /// Hands on the last identity.
+    pub fn finish(mut self, done: &mut dyn FnMut(Loaded) -> Result<()>) -> Result<()> {
+        self.flush(done)
+    }
+
+    /// Hands on the identity held: its events re-interned in the order
+    /// [`load_wire`] puts rows in, so that its tables (and so anything
+    /// that follows symbol order) are the same as if loaded at once.
+    fn flush(&mut self, done: &mut dyn FnMut(Loaded) -> Result<()>) -> Result<()> {
+        let Some(identity) = self.current.take() else {
+            return Ok(());
+        };
+        let mut events = std::mem::take(&mut self.events);
+        let old = std::mem::replace(&mut self.tables, Tables::new());
+        let key = |e: &Event| {
+            let (ip, agent, session) = old.client_parts(e.client);
+            (
+                (e.time, e.file, e.line),
+                (ip, agent, session, old.systems.get(e.system as u32)),
+                (
+                    e.record.as_number(),
+                    e.record.as_string().map(|s| old.records.get(s)),
+                ),
+                (e.action as u8, e.page, e.rows, e.bytes, e.status),
+            )
+        };
+        events.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        let mut tables = Tables::new();
+        tables.identities.intern(identity.as_bytes());
+        let mut out = Vec::with_capacity(events.len());
+        for e in &events {
+            let (ip, agent, session) = old.client_parts(e.client);
+            let row = RawRow {
+                identity: String::new(),
+                time: e.time,
+                ip: ip.to_vec(),
+                agent: agent.to_vec(),
+                session: session.to_vec(),
+                system: old.systems.get(e.system as u32).to_vec(),
+                record_id: e.record.as_number(),
+                record_text: e.record.as_string().map(|s| old.records.get(s).to_vec()),
+                action: e.action as u8,
+                page: e.page,
+                rows: e.rows,
+                bytes: e.bytes,
+                status: e.status,
+                file: e.file as u32,
+                line: e.line,
+            };
+            out.push(intern_row(&mut tables, &row, self.paths, 0)?);
+        }
+        drop(events);
+        drop(old);
+        out.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+        done(Loaded {
+            events: out,
+            tables,
+        })
     }
 }

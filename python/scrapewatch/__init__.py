@@ -21,6 +21,7 @@ import pyarrow as pa
 from ._scrapewatch import (  # noqa: F401  (the package's public names)
     Detection,
     Job,
+    IdentityStream,
     Merge,
     ScrapewatchError,
     UsageError,
@@ -35,6 +36,7 @@ from ._scrapewatch import (  # noqa: F401  (the package's public names)
 __all__ = [
     "Detection",
     "Job",
+    "IdentityStream",
     "Merge",
     "ScrapewatchError",
     "UsageError",

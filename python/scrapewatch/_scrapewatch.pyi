@@ -82,3 +82,24 @@ def wire_schema() -> pa.Schema:
 
 def version() -> str:
     """The version of the Rust crate the package was built from."""
+
+class IdentityStream:
+    """One partition's events, sorted by identity, streamed in batch by
+    batch and held one identity at a time as compact events.
+    ``IdentityStream(settings, paths)`` gathers the population;
+    with ``population`` it runs the per-identity rules."""
+
+    def __init__(self, settings: bytes, paths: list[str], population: bytes | None = None) -> None: ...
+    def push(self, batch: pa.RecordBatch) -> None:
+        """Adds a batch (rows of one identity together, in any order)."""
+    def finish(self) -> bytes:
+        """The partition's population or partial result."""
+    @property
+    def identities(self) -> int:
+        """Identities handed on so far."""
+    @property
+    def largest_batch(self) -> int:
+        """The most rows of one batch pushed."""
+    @property
+    def largest_identity(self) -> int:
+        """The most events of one identity held."""

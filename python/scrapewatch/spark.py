@@ -12,12 +12,18 @@ The stages, each running the package's Rust code:
    are process-local), times as integer milliseconds (never a Spark
    timestamp, which Spark would shift into the session time zone) and the
    file as its index among the inputs as the user named them;
-2. population: ``groupBy(identity).applyInArrow`` over only
-   ``(identity, time)``: each identity's active hours, summed on the driver;
-3. detect: ``groupBy(identity).applyInArrow``: the per-identity rules over
-   each identity's events (row order from Spark does not matter: events are
-   put in timeline order first), giving findings and small profiles;
-4. merge, on the driver: the rules that compare identities are decided from
+2. shuffle by the identity string into partitions sorted by it (the
+   streaming form of ``groupBy(identity)``: pyspark 4.0's ``applyInArrow``
+   hands a whole group over as one Arrow table, which one identity of tens
+   of millions of events would not fit); each worker streams its partition
+   batch by batch into :class:`scrapewatch.IdentityStream`, which holds one
+   identity at a time as compact 40-byte events;
+3. population: over ``(identity, time)``, each identity's active hours,
+   summed on the driver;
+4. detect: the per-identity rules over each identity's events (row order
+   from Spark does not matter: events are put in timeline order first),
+   giving findings and small profiles;
+5. merge, on the driver: the rules that compare identities are decided from
    the profiles; the events of the identities they name and the distinct
    records of the systems the findings report a share of are fetched; the
    findings are ranked and written by the command line's writers.
@@ -116,48 +122,60 @@ def events_of(spark, job: Job):
     return files.mapInArrow(parse_files, EVENTS_DDL)
 
 
-def detect_on_spark(spark, job: Job) -> core.Detection:
-    """Runs the scan of ``job`` on ``spark``; returns the ranked findings."""
+def detect_on_spark(spark, job: Job, partitions: Optional[int] = None) -> core.Detection:
+    """Runs the scan of ``job`` on ``spark``; returns the ranked findings.
+
+    ``partitions``: how many partitions to shuffle the events into by
+    identity (default: four per core of the cluster; a partition is
+    streamed, so its size costs disk for Spark's sort, not memory)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     settings = job.settings
     inputs = job.inputs
-    # Parsed once, read by three stages: kept (spilled to disk when memory
-    # is short; see the README on encrypting Spark's local files).
-    events = events_of(spark, job).persist(StorageLevel.MEMORY_AND_DISK)
+    events = events_of(spark, job)
+    # The one shuffle: by the identity string, each partition sorted by it,
+    # so that a worker streams one identity after another (see
+    # IdentityStream) instead of taking a whole group as one Arrow table,
+    # which one identity of tens of millions of events would not fit.
+    # Kept for the three stages that read it (spilled to disk when memory
+    # is short: see the README on encrypting Spark's local files).
+    if not partitions:
+        partitions = 4 * spark.sparkContext.defaultParallelism
+    grouped = (
+        events.repartition(partitions, "identity")
+        .sortWithinPartitions("identity")
+        .persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
+    )
     try:
 
-        def population_of(table: pa.Table) -> pa.Table:
-            return pa.table({"population": [core.population(table, settings)]})
+        def populations(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            stream = core.IdentityStream(settings, inputs)
+            for batch in batches:
+                stream.push(batch)
+            yield pa.record_batch([pa.array([stream.finish()], pa.binary())], ["part"])
 
-        parts = (
-            events.select("identity", "time")
-            .groupBy("identity")
-            .applyInArrow(population_of, "population binary")
-            .toArrow()
-        )
-        population = core.add_populations(parts.column("population").to_pylist())
+        parts = grouped.select("identity", "time").mapInArrow(populations, "part binary")
+        population = core.add_populations(parts.toArrow().column("part").to_pylist())
 
-        def detect_identity(table: pa.Table) -> pa.Table:
-            return pa.table(
-                {"partial": [core.detect(table, settings, population, inputs)]}
-            )
+        def detections(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            stream = core.IdentityStream(settings, inputs, population)
+            for batch in batches:
+                stream.push(batch)
+            yield pa.record_batch([pa.array([stream.finish()], pa.binary())], ["part"])
 
-        partials = (
-            events.groupBy("identity")
-            .applyInArrow(detect_identity, "partial binary")
-            .toArrow()
-        )
-        merge = Merge(settings, partials.column("partial").to_pylist())
+        partials = grouped.mapInArrow(detections, "part binary").toArrow()
+        merge = Merge(settings, partials.column("part").to_pylist())
         empty = core.wire_schema().empty_table()
         needed = merge.needed
         needed_events = (
-            events.where(F.col("identity").isin(needed)).toArrow() if needed else empty
+            grouped.where(F.col("identity").isin(needed)).toArrow() if needed else empty
         )
         systems = merge.systems
         records = (
-            events.where(F.hex("system").isin([s.hex().upper() for s in systems]))
+            grouped.where(F.hex("system").isin([s.hex().upper() for s in systems]))
             .select("system", "record_id", "record_text")
             .distinct()
             .toArrow()
@@ -166,7 +184,7 @@ def detect_on_spark(spark, job: Job) -> core.Detection:
         )
         return merge.finish(needed_events, records, inputs)
     finally:
-        events.unpersist()
+        grouped.unpersist()
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -352,6 +352,132 @@ fn detect<'py>(
     Ok(PyBytes::new(py, &bytes.map_err(error)?))
 }
 
+/// One engine partition's events, grouped (sorted) by identity, streamed
+/// in batch by batch and held one identity at a time as compact events,
+/// never as Arrow rows: an identity with very many events costs 40 bytes
+/// an event, and nothing is capped, sampled or dropped.
+///
+/// `IdentityStream(settings, paths)` gathers the population (peer
+/// groups' active hours); `IdentityStream(settings, paths, population)`
+/// runs the per-identity rules. `finish()` gives the partition's result as
+/// bytes, for [`add_populations`] or [`Merge`].
+#[pyclass(module = "scrapewatch._scrapewatch")]
+struct IdentityStream {
+    stream: Option<partition::Streamed>,
+    config: Config,
+    watchlist: Watchlist,
+    paths: Vec<String>,
+    population: Option<Population>,
+    found: Population,
+    partial: Partial,
+    identities: u64,
+    largest_batch: usize,
+    largest_identity: usize,
+}
+
+#[pymethods]
+impl IdentityStream {
+    #[new]
+    #[pyo3(signature = (settings, paths, population = None))]
+    fn new(settings: &[u8], paths: Vec<String>, population: Option<&[u8]>) -> PyResult<Self> {
+        let (config, watchlist, _) = Settings::read(settings)?;
+        let population = population
+            .map(|p| {
+                serde_json::from_slice::<Population>(p)
+                    .map_err(|e| error(format!("not a population: {e}")))
+            })
+            .transpose()?;
+        Ok(IdentityStream {
+            stream: Some(partition::Streamed::new(paths.len())),
+            config,
+            watchlist,
+            paths,
+            population,
+            found: Population::default(),
+            partial: Partial::default(),
+            identities: 0,
+            largest_batch: 0,
+            largest_identity: 0,
+        })
+    }
+
+    /// Adds a pyarrow RecordBatch of events (rows of one identity
+    /// together, in any order).
+    fn push(&mut self, py: Python<'_>, batch: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch = RecordBatch::from_pyarrow_bound(batch)?;
+        self.largest_batch = self.largest_batch.max(batch.num_rows());
+        let mut stream = self
+            .stream
+            .take()
+            .ok_or_else(|| error("this stream has already finished"))?;
+        let result = py.detach(|| {
+            let r = stream.push(&batch, &mut |loaded| self.identity(loaded));
+            (stream, r)
+        });
+        self.stream = Some(result.0);
+        result.1.map_err(error)
+    }
+
+    /// The partition's result, as bytes.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let stream = self
+            .stream
+            .take()
+            .ok_or_else(|| error("this stream has already finished"))?;
+        py.detach(|| stream.finish(&mut |loaded| self.identity(loaded)))
+            .map_err(error)?;
+        let bytes = match &self.population {
+            Some(_) => std::mem::take(&mut self.partial)
+                .to_bytes()
+                .map_err(error)?,
+            None => serde_json::to_vec(&self.found).map_err(error)?,
+        };
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Identities handed on so far.
+    #[getter]
+    fn identities(&self) -> u64 {
+        self.identities
+    }
+
+    /// The most rows of one batch pushed: all the Arrow this stream held
+    /// at once.
+    #[getter]
+    fn largest_batch(&self) -> usize {
+        self.largest_batch
+    }
+
+    /// The most events of one identity held (as compact events).
+    #[getter]
+    fn largest_identity(&self) -> usize {
+        self.largest_identity
+    }
+}
+
+impl IdentityStream {
+    fn identity(&mut self, loaded: partition::Loaded) -> scrapewatch::Result<()> {
+        self.identities += 1;
+        self.largest_identity = self.largest_identity.max(loaded.events.len());
+        match &self.population {
+            Some(population) => {
+                let tl = loaded.timelines(&self.paths);
+                self.partial.add(Partial::detect(
+                    &tl,
+                    &self.config,
+                    &self.watchlist,
+                    population,
+                )?);
+            }
+            None => partition::add_population(
+                &mut self.found,
+                partition::population_of(&loaded, &self.watchlist),
+            ),
+        }
+        Ok(())
+    }
+}
+
 /// The last step: every identity's partial result in, the rules that
 /// compare identities decided, then the events they need and the record
 /// space asked for, and the ranked findings out.
@@ -580,6 +706,7 @@ fn _scrapewatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UsageError", m.py().get_type::<UsageError>())?;
     m.add_class::<Job>()?;
     m.add_class::<Merge>()?;
+    m.add_class::<IdentityStream>()?;
     m.add_class::<Detection>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(population, m)?)?;
