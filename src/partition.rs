@@ -482,42 +482,49 @@ fn load(rows: Vec<RawRow>, paths: usize) -> Result<Loaded> {
     tables.identities = identities;
     let mut events = Vec::with_capacity(rows.len());
     for r in &rows {
-        let bad = |why: &str| Error::new(ErrorKind::Data, format!("bucket event: {why}"));
-        let action = *Action::ALL
-            .get(r.action as usize)
-            .ok_or_else(|| bad("unknown action"))?;
-        let system = u8::try_from(tables.systems.intern(&r.system))
-            .map_err(|_| bad("more than 256 systems"))?;
-        let record = match (&r.record_id, &r.record_text) {
-            (Some(n), None) => Record::numeric(*n as u64).ok_or_else(|| bad("record id"))?,
-            (None, Some(text)) => Record::string(tables.records.intern(text)),
-            (None, None) => Record::NONE,
-            (Some(_), Some(_)) => return Err(bad("two records")),
-        };
-        let file = u16::try_from(r.file)
-            .ok()
-            .filter(|&f| (f as usize) < paths)
-            .ok_or_else(|| bad("file index"))?;
-        events.push(Event {
-            time: r.time,
-            identity: tables
-                .identities
-                .get_sym(r.identity.as_bytes())
-                .expect("interned above"),
-            client: tables.intern_client(&r.ip, &r.agent, &r.session),
-            record,
-            rows: r.rows,
-            bytes: r.bytes,
-            line: r.line,
-            file,
-            status: r.status,
-            page: r.page,
-            system,
-            action,
-        });
+        let identity = tables
+            .identities
+            .get_sym(r.identity.as_bytes())
+            .expect("interned above");
+        events.push(intern_row(&mut tables, r, paths, identity)?);
     }
     events.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
     Ok(Loaded { events, tables })
+}
+
+/// One row as an event of `tables`, of the identity symbol `identity`
+/// (the row's own identity is not read).
+fn intern_row(tables: &mut Tables, r: &RawRow, paths: usize, identity: u32) -> Result<Event> {
+    let bad = |why: &str| Error::new(ErrorKind::Data, format!("bucket event: {why}"));
+    let action = *Action::ALL
+        .get(r.action as usize)
+        .ok_or_else(|| bad("unknown action"))?;
+    let system =
+        u8::try_from(tables.systems.intern(&r.system)).map_err(|_| bad("more than 256 systems"))?;
+    let record = match (&r.record_id, &r.record_text) {
+        (Some(n), None) => Record::numeric(*n as u64).ok_or_else(|| bad("record id"))?,
+        (None, Some(text)) => Record::string(tables.records.intern(text)),
+        (None, None) => Record::NONE,
+        (Some(_), Some(_)) => return Err(bad("two records")),
+    };
+    let file = u16::try_from(r.file)
+        .ok()
+        .filter(|&f| (f as usize) < paths)
+        .ok_or_else(|| bad("file index"))?;
+    Ok(Event {
+        time: r.time,
+        identity,
+        client: tables.intern_client(&r.ip, &r.agent, &r.session),
+        record,
+        rows: r.rows,
+        bytes: r.bytes,
+        line: r.line,
+        file,
+        status: r.status,
+        page: r.page,
+        system,
+        action,
+    })
 }
 
 /// A finding as a bucket's result keeps it: with its message's typed parts
@@ -555,8 +562,8 @@ impl Kept {
 struct BucketResult {
     run: String,
     bucket: u32,
-    findings: Vec<Kept>,
-    profiles: Vec<Profile>,
+    #[serde(flatten)]
+    partial: Partial,
 }
 
 /// Runs the per-identity rules over bucket `k` of the partition in `dir`,
@@ -576,13 +583,10 @@ pub fn detect_bucket(dir: &Path, k: u32) -> Result<()> {
     let mut loaded = load(raw, manifest.paths.len())?;
     loaded.tables.origins = manifest.origins.clone();
     let tl = loaded.timelines(&manifest.paths);
-    let (findings, profiles) =
-        detect::per_identity(&tl, &config, &watchlist, &manifest.population)?;
     let result = BucketResult {
         run: manifest.run.clone(),
         bucket: k,
-        findings: findings.into_iter().flatten().map(Kept::new).collect(),
-        profiles,
+        partial: Partial::detect(&tl, &config, &watchlist, &manifest.population)?,
     };
     let json = serde_json::to_vec(&result)
         .map_err(|e| Error::new(ErrorKind::Data, format!("cannot write a result: {e}")))?;
@@ -605,8 +609,7 @@ pub struct Merged {
 pub fn merge(dir: &Path) -> Result<Merged> {
     let manifest = Manifest::read(dir)?;
     let (config, watchlist) = manifest.settings(dir)?;
-    let mut findings = Vec::new();
-    let mut profiles = Vec::new();
+    let mut all = Partial::default();
     for k in 0..manifest.buckets {
         let path = result_path(dir, k);
         let text = std::fs::read(&path).map_err(|e| match e.kind() {
@@ -630,17 +633,10 @@ pub fn merge(dir: &Path) -> Result<Merged> {
                 ),
             ));
         }
-        findings.extend(result.findings.into_iter().map(Kept::finding));
-        profiles.extend(result.profiles);
+        all.add(result.partial);
     }
-    // Identity order, as one scan's timelines are.
-    profiles.sort_by(|a, b| a.identity.cmp(&b.identity));
-    let decided = detect::decide(&config, &watchlist, &profiles, true, true)?;
-    let needed: BTreeSet<&str> = decided
-        .needed()
-        .into_iter()
-        .map(|i| profiles[i].identity.as_str())
-        .collect();
+    let decision = Decision::new(all, &config, &watchlist)?;
+    let needed = decision.needed();
     let mut raw = Vec::new();
     if !needed.is_empty() {
         for k in 0..manifest.buckets {
@@ -649,17 +645,14 @@ pub fn merge(dir: &Path) -> Result<Merged> {
     }
     let mut loaded = load(raw, manifest.paths.len())?;
     loaded.tables.origins = manifest.origins.clone();
-    let tl = loaded.timelines(&manifest.paths);
-    Profile::locate(&mut profiles, &tl);
-    findings.extend(detect::cross(
-        &tl,
+    let mut detection = decision.finish(
+        &loaded,
+        &manifest.paths,
         &config,
         &watchlist,
-        &mut profiles,
-        &decided,
-    )?);
-    let space = RecordSpace::Known(manifest.record_space.clone());
-    let mut detection = detect::finish(&tl, &watchlist, &space, &manifest.population, findings);
+        &manifest.population,
+        manifest.record_space.clone(),
+    )?;
     // The gaps were found over the whole scan, before partitioning.
     let gaps: crate::gaps::Gaps = manifest
         .summary
@@ -675,4 +668,528 @@ pub fn merge(dir: &Path) -> Result<Merged> {
         summary: manifest.summary,
         errors: manifest.errors,
     })
+}
+
+// Detection over events an engine moves (Apache Spark through the Python
+// package): the same steps as `detect_bucket` and `merge`, with the events
+// as Arrow batches in a schema such an engine can carry (no unsigned
+// integers), the partial results as bytes, and the steps that need every
+// identity (the population, the record space, the events the rules that
+// compare identities need) asked of the engine by the caller.
+
+/// The columns of events as an engine moves them: the bucket's columns,
+/// with every integer signed (Spark has no unsigned types) and times in
+/// milliseconds since the epoch as plain integers (never a timestamp type,
+/// which an engine would shift into its session's time zone).
+pub fn wire_schema() -> Schema {
+    let fields = vec![
+        Field::new("identity", DataType::Utf8, false),
+        Field::new("time", DataType::Int64, false),
+        Field::new("ip", DataType::Binary, false),
+        Field::new("user_agent", DataType::Binary, false),
+        Field::new("session", DataType::Binary, false),
+        Field::new("system", DataType::Binary, false),
+        Field::new("record_id", DataType::Int64, true),
+        Field::new("record_text", DataType::Binary, true),
+        Field::new("action", DataType::Int16, false),
+        Field::new("page", DataType::Int32, false),
+        Field::new("rows", DataType::Int64, false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("status", DataType::Int32, false),
+        Field::new("file", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
+    ];
+    Schema::new(fields)
+}
+
+/// The events of `tl` as batches of [`wire_schema`], every event's file
+/// index replaced by `file` (a scan of one input of many: its events say
+/// file 0, the caller knows its place among all inputs).
+pub fn wire_batches(tl: &Timelines, file: u32) -> Result<Vec<RecordBatch>> {
+    use arrow_array::builder::{Int64Builder, StringBuilder as Names};
+    use arrow_array::{Int16Array, Int32Array};
+    let schema = Arc::new(wire_schema());
+    let tables = tl.tables;
+    tl.events
+        .chunks(BATCH_ROWS)
+        .map(|events| {
+            let n = events.len();
+            let mut identity = Names::new();
+            let mut ip = BinaryBuilder::new();
+            let mut agent = BinaryBuilder::new();
+            let mut session = BinaryBuilder::new();
+            let mut system = BinaryBuilder::new();
+            let mut record_id = Int64Builder::with_capacity(n);
+            let mut record_text = BinaryBuilder::new();
+            for e in events {
+                identity.append_value(tables.identities.text(e.identity));
+                let (i, a, s) = tables.client_parts(e.client);
+                ip.append_value(i);
+                agent.append_value(a);
+                session.append_value(s);
+                system.append_value(tables.systems.get(e.system as u32));
+                record_id.append_option(e.record.as_number().map(i64::from));
+                match e.record.as_string() {
+                    Some(sym) => record_text.append_value(tables.records.get(sym)),
+                    None => record_text.append_null(),
+                }
+            }
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(identity.finish()),
+                Arc::new(Int64Array::from_iter_values(events.iter().map(|e| e.time))),
+                Arc::new(ip.finish()),
+                Arc::new(agent.finish()),
+                Arc::new(session.finish()),
+                Arc::new(system.finish()),
+                Arc::new(record_id.finish()),
+                Arc::new(record_text.finish()),
+                Arc::new(Int16Array::from_iter_values(
+                    events.iter().map(|e| e.action as i16),
+                )),
+                Arc::new(Int32Array::from_iter_values(
+                    events.iter().map(|e| i32::from(e.page)),
+                )),
+                Arc::new(Int64Array::from_iter_values(
+                    events.iter().map(|e| i64::from(e.rows)),
+                )),
+                Arc::new(Int64Array::from_iter_values(
+                    events.iter().map(|e| i64::from(e.bytes)),
+                )),
+                Arc::new(Int32Array::from_iter_values(
+                    events.iter().map(|e| i32::from(e.status)),
+                )),
+                Arc::new(Int32Array::from_iter_values(events.iter().map(|_| {
+                    // Inputs are at most u16::MAX (`scan` refuses more).
+                    file as i32
+                }))),
+                Arc::new(Int64Array::from_iter_values(
+                    events.iter().map(|e| i64::from(e.line)),
+                )),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).map_err(|e| {
+                Error::new(ErrorKind::Data, format!("cannot build an event batch: {e}"))
+            })
+        })
+        .collect()
+}
+
+/// A column of a wire batch by name, if the batch has it.
+fn wire_column<'b>(batch: &'b RecordBatch, name: &str) -> Option<&'b ArrayRef> {
+    batch.schema().index_of(name).ok().map(|i| batch.column(i))
+}
+
+/// The bytes at row `i` of a string or binary column (an engine may hand
+/// either, in 32- or 64-bit offsets); `None` for a null.
+fn wire_bytes(col: &ArrayRef, i: usize) -> std::result::Result<Option<&[u8]>, String> {
+    use arrow_array::{LargeBinaryArray, LargeStringArray};
+    if col.is_null(i) {
+        return Ok(None);
+    }
+    let any = col.as_any();
+    if let Some(a) = any.downcast_ref::<StringArray>() {
+        Ok(Some(a.value(i).as_bytes()))
+    } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+        Ok(Some(a.value(i).as_bytes()))
+    } else if let Some(a) = any.downcast_ref::<BinaryArray>() {
+        Ok(Some(a.value(i)))
+    } else if let Some(a) = any.downcast_ref::<LargeBinaryArray>() {
+        Ok(Some(a.value(i)))
+    } else {
+        Err(format!("is {}, not text", col.data_type()))
+    }
+}
+
+/// The integer at row `i` of an integer column of any width; `None` for a
+/// null.
+fn wire_int(col: &ArrayRef, i: usize) -> std::result::Result<Option<i64>, String> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    if col.is_null(i) {
+        return Ok(None);
+    }
+    Ok(Some(match col.data_type() {
+        DataType::Int8 => col.as_primitive::<Int8Type>().value(i).into(),
+        DataType::Int16 => col.as_primitive::<Int16Type>().value(i).into(),
+        DataType::Int32 => col.as_primitive::<Int32Type>().value(i).into(),
+        DataType::Int64 => col.as_primitive::<Int64Type>().value(i),
+        DataType::UInt8 => col.as_primitive::<UInt8Type>().value(i).into(),
+        DataType::UInt16 => col.as_primitive::<UInt16Type>().value(i).into(),
+        DataType::UInt32 => col.as_primitive::<UInt32Type>().value(i).into(),
+        other => return Err(format!("is {other}, not a whole number")),
+    }))
+}
+
+/// Reads wire batches into rows. A column the batch lacks takes its
+/// empty value (a batch of only `identity` and `time` is enough for the
+/// population; of only `system` and the record columns for the record
+/// space).
+fn wire_rows(batch: &RecordBatch, out: &mut Vec<RawRow>) -> Result<()> {
+    let bad = |name: &str, why: String| {
+        Error::new(
+            ErrorKind::Data,
+            format!("event batch: column `{name}` {why}"),
+        )
+    };
+    let text = |name: &str, i: usize| -> Result<Option<Vec<u8>>> {
+        match wire_column(batch, name) {
+            Some(c) => Ok(wire_bytes(c, i)
+                .map_err(|why| bad(name, why))?
+                .map(<[u8]>::to_vec)),
+            None => Ok(None),
+        }
+    };
+    fn int<T: TryFrom<i64>>(
+        batch: &RecordBatch,
+        name: &str,
+        i: usize,
+    ) -> std::result::Result<Option<T>, String> {
+        match wire_column(batch, name) {
+            Some(c) => match wire_int(c, i)? {
+                Some(v) => T::try_from(v)
+                    .map(Some)
+                    .map_err(|_| format!("holds {v}, out of range")),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+    for i in 0..batch.num_rows() {
+        let num = |name: &str| -> Result<Option<u32>> {
+            int::<u32>(batch, name, i).map_err(|why| bad(name, why))
+        };
+        let identity = text("identity", i)?.unwrap_or_default();
+        out.push(RawRow {
+            identity: String::from_utf8(identity)
+                .map_err(|_| bad("identity", "is not UTF-8".into()))?,
+            time: int::<i64>(batch, "time", i)
+                .map_err(|why| bad("time", why))?
+                .unwrap_or(0),
+            ip: text("ip", i)?.unwrap_or_default(),
+            agent: text("user_agent", i)?.unwrap_or_default(),
+            session: text("session", i)?.unwrap_or_default(),
+            system: text("system", i)?.unwrap_or_default(),
+            record_id: num("record_id")?,
+            record_text: text("record_text", i)?,
+            action: int::<u8>(batch, "action", i)
+                .map_err(|why| bad("action", why))?
+                .unwrap_or(0),
+            page: int::<u16>(batch, "page", i)
+                .map_err(|why| bad("page", why))?
+                .unwrap_or(0),
+            rows: num("rows")?.unwrap_or(0),
+            bytes: num("bytes")?.unwrap_or(0),
+            status: int::<u16>(batch, "status", i)
+                .map_err(|why| bad("status", why))?
+                .unwrap_or(0),
+            file: num("file")?.unwrap_or(0),
+            line: num("line")?.unwrap_or(0),
+        });
+    }
+    Ok(())
+}
+
+/// Events read from wire batches (in any row order: an engine keeps
+/// none), over `paths` inputs. Rows are put in timeline order before
+/// their strings are interned, so the tables come out as a bucket's
+/// whatever order the engine delivered them in.
+pub fn load_wire(batches: &[RecordBatch], paths: usize) -> Result<Loaded> {
+    let mut raw = Vec::new();
+    for batch in batches {
+        wire_rows(batch, &mut raw)?;
+    }
+    raw.sort_unstable_by(|a, b| {
+        (&a.identity, a.time, a.file, a.line)
+            .cmp(&(&b.identity, b.time, b.file, b.line))
+            .then_with(|| {
+                (
+                    &a.ip,
+                    &a.agent,
+                    &a.session,
+                    &a.system,
+                    a.record_id,
+                    &a.record_text,
+                )
+                    .cmp(&(
+                        &b.ip,
+                        &b.agent,
+                        &b.session,
+                        &b.system,
+                        b.record_id,
+                        &b.record_text,
+                    ))
+            })
+            .then_with(|| {
+                (a.action, a.page, a.rows, a.bytes, a.status)
+                    .cmp(&(b.action, b.page, b.rows, b.bytes, b.status))
+            })
+    });
+    load(raw, paths.max(1))
+}
+
+/// The population of the identities in `loaded` (peer groups' active
+/// hours). Populations of disjoint sets of identities add up with
+/// [`add_population`] to the population of all.
+pub fn population_of(loaded: &Loaded, watchlist: &Watchlist) -> Population {
+    let paths = [String::new()];
+    Population::of(&loaded.timelines(&paths), watchlist)
+}
+
+/// Adds the population of other identities to `total`.
+pub fn add_population(total: &mut Population, part: Population) {
+    for (group, (n, hours)) in part.hours {
+        let entry = total.hours.entry(group).or_insert((0, [0; 24]));
+        entry.0 += n;
+        for (sum, h) in entry.1.iter_mut().zip(hours) {
+            *sum += h;
+        }
+    }
+    for (group, days) in part.days {
+        let entry = total.days.entry(group).or_default();
+        for (day, n) in days {
+            *entry.entry(day).or_insert(0) += n;
+        }
+    }
+}
+
+/// Each system's distinct records among the events in `loaded` (which
+/// need only `system` and the record columns: hand it every distinct
+/// record of the systems wanted).
+pub fn record_space_of(loaded: &Loaded) -> BTreeMap<String, u64> {
+    let paths = [String::new()];
+    let RecordSpace::Known(space) = RecordSpace::of(&loaded.timelines(&paths)) else {
+        unreachable!("RecordSpace::of counts every system")
+    };
+    space
+}
+
+/// The per-identity half of detection over some identities: their
+/// findings (with their messages' typed parts) and profiles. Partials of
+/// disjoint sets of identities add up; [`Decision`] turns their sum into
+/// the findings of one scan.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Partial {
+    findings: Vec<Kept>,
+    profiles: Vec<Profile>,
+}
+
+impl Partial {
+    /// Runs the per-identity rules over the timelines of `tl`, with the
+    /// population of every identity.
+    pub fn detect(
+        tl: &Timelines,
+        config: &Config,
+        watchlist: &Watchlist,
+        population: &Population,
+    ) -> Result<Partial> {
+        let (findings, profiles) = detect::per_identity(tl, config, watchlist, population)?;
+        Ok(Partial {
+            findings: findings.into_iter().flatten().map(Kept::new).collect(),
+            profiles,
+        })
+    }
+
+    /// Adds the partial result of other identities.
+    pub fn add(&mut self, other: Partial) {
+        self.findings.extend(other.findings);
+        self.profiles.extend(other.profiles);
+    }
+
+    /// As bytes, to move between processes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("cannot write a result: {e}")))
+    }
+
+    /// Read back from [`Partial::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Partial> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("not a partial result: {e}")))
+    }
+}
+
+/// The rules that compare identities, decided from every identity's
+/// profile; what they still need of the events is named by
+/// [`Decision::needed`] and [`Decision::systems`].
+pub struct Decision {
+    findings: Vec<Finding>,
+    profiles: Vec<Profile>,
+    decided: detect::Decided,
+}
+
+impl Decision {
+    /// Decides from the sum of every identity's partial result.
+    pub fn new(all: Partial, config: &Config, watchlist: &Watchlist) -> Result<Decision> {
+        let mut profiles = all.profiles;
+        // Identity order, as one scan's timelines are.
+        profiles.sort_by(|a, b| a.identity.cmp(&b.identity));
+        let decided = detect::decide(config, watchlist, &profiles, true, true)?;
+        Ok(Decision {
+            findings: all.findings.into_iter().map(Kept::finding).collect(),
+            profiles,
+            decided,
+        })
+    }
+
+    /// The identities whose events [`Decision::finish`] needs.
+    pub fn needed(&self) -> BTreeSet<String> {
+        self.decided
+            .needed()
+            .into_iter()
+            .map(|i| self.profiles[i].identity.clone())
+            .collect()
+    }
+
+    /// The systems whose record space (see [`record_space_of`]) the
+    /// findings report a share of.
+    pub fn systems(&self) -> BTreeSet<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.rule == crate::finding::RuleId::DistinctVolume)
+            .filter_map(|f| f.evidence.system.clone())
+            .collect()
+    }
+
+    /// The findings of one scan, ranked: `needed` holds (at least) the
+    /// events of [`Decision::needed`] over the inputs `paths`, and
+    /// `record_space` the record space of (at least) [`Decision::systems`].
+    pub fn finish(
+        mut self,
+        needed: &Loaded,
+        paths: &[String],
+        config: &Config,
+        watchlist: &Watchlist,
+        population: &Population,
+        record_space: BTreeMap<String, u64>,
+    ) -> Result<Detection> {
+        let tl = needed.timelines(paths);
+        Profile::locate(&mut self.profiles, &tl);
+        let mut findings = self.findings;
+        findings.extend(detect::cross(
+            &tl,
+            config,
+            watchlist,
+            &mut self.profiles,
+            &self.decided,
+        )?);
+        let space = RecordSpace::Known(record_space);
+        Ok(detect::finish(&tl, watchlist, &space, population, findings))
+    }
+}
+
+/// Events streamed in from wire batches grouped by identity (an engine's
+/// partition sorted by identity), held one identity at a time as compact
+/// events (never as Arrow rows), so that one identity with very many
+/// events costs its compact events, not its rows. Each identity, once
+/// its last row has passed, is handed on as [`Loaded`], exactly as
+/// [`load_wire`] would have loaded it.
+pub struct Streamed {
+    paths: usize,
+    current: Option<String>,
+    events: Vec<Event>,
+    tables: Tables,
+}
+
+impl Streamed {
+    /// A stream of events over `paths` inputs.
+    pub fn new(paths: usize) -> Streamed {
+        Streamed {
+            paths: paths.max(1),
+            current: None,
+            events: Vec::new(),
+            tables: Tables::new(),
+        }
+    }
+
+    /// Adds a batch; `done` gets each identity whose rows have all passed
+    /// (rows of one identity must arrive together, in any order). An
+    /// identity seen again after another is an error: its input was not
+    /// grouped.
+    pub fn push(
+        &mut self,
+        batch: &RecordBatch,
+        done: &mut dyn FnMut(Loaded) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows = Vec::new();
+        // Rows are read a slice at a time so that only a few are ever
+        // held as rows.
+        const SLICE: usize = 1024;
+        let mut at = 0;
+        while at < batch.num_rows() {
+            let len = SLICE.min(batch.num_rows() - at);
+            rows.clear();
+            wire_rows(&batch.slice(at, len), &mut rows)?;
+            for r in &rows {
+                if self.current.as_deref() != Some(r.identity.as_str()) {
+                    self.flush(done)?;
+                    self.current = Some(r.identity.clone());
+                    self.tables.identities.intern(r.identity.as_bytes());
+                }
+                // The one identity held is symbol 0.
+                let e = intern_row(&mut self.tables, r, self.paths, 0)?;
+                self.events.push(e);
+            }
+            at += len;
+        }
+        Ok(())
+    }
+
+    /// Hands on the last identity.
+    pub fn finish(mut self, done: &mut dyn FnMut(Loaded) -> Result<()>) -> Result<()> {
+        self.flush(done)
+    }
+
+    /// Hands on the identity held: its events re-interned in the order
+    /// [`load_wire`] puts rows in, so that its tables (and so anything
+    /// that follows symbol order) are the same as if loaded at once.
+    fn flush(&mut self, done: &mut dyn FnMut(Loaded) -> Result<()>) -> Result<()> {
+        let Some(identity) = self.current.take() else {
+            return Ok(());
+        };
+        let mut events = std::mem::take(&mut self.events);
+        let old = std::mem::replace(&mut self.tables, Tables::new());
+        let key = |e: &Event| {
+            let (ip, agent, session) = old.client_parts(e.client);
+            (
+                (e.time, e.file, e.line),
+                (ip, agent, session, old.systems.get(e.system as u32)),
+                (
+                    e.record.as_number(),
+                    e.record.as_string().map(|s| old.records.get(s)),
+                ),
+                (e.action as u8, e.page, e.rows, e.bytes, e.status),
+            )
+        };
+        events.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+        let mut tables = Tables::new();
+        tables.identities.intern(identity.as_bytes());
+        let mut out = Vec::with_capacity(events.len());
+        for e in &events {
+            let (ip, agent, session) = old.client_parts(e.client);
+            let row = RawRow {
+                identity: String::new(),
+                time: e.time,
+                ip: ip.to_vec(),
+                agent: agent.to_vec(),
+                session: session.to_vec(),
+                system: old.systems.get(e.system as u32).to_vec(),
+                record_id: e.record.as_number(),
+                record_text: e.record.as_string().map(|s| old.records.get(s).to_vec()),
+                action: e.action as u8,
+                page: e.page,
+                rows: e.rows,
+                bytes: e.bytes,
+                status: e.status,
+                file: e.file as u32,
+                line: e.line,
+            };
+            out.push(intern_row(&mut tables, &row, self.paths, 0)?);
+        }
+        drop(events);
+        drop(old);
+        out.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+        done(Loaded {
+            events: out,
+            tables,
+        })
+    }
 }

@@ -308,3 +308,133 @@ fn merge_without_every_bucket_exits_2_naming_the_file() {
     ]);
     assert_eq!(again.status.code(), Some(2));
 }
+
+/// The steps an engine runs (Spark through the Python package), done here
+/// in one process: events as wire batches, each identity's delivered on
+/// its own in reverse order (an engine keeps no order), the population
+/// summed over identities, per-identity detection, the decision, the
+/// needed events and the record space; the findings equal one scan's.
+#[test]
+fn wire_batches_in_any_order_equal_scan() {
+    let files = [data("contest/events.ndjson.gz")];
+    let config = Config::default();
+    let wl = Watchlist::load(&data("contest/watchlist.csv")).unwrap();
+    let scan = scanned(&files, &config);
+    let tl = scan.timelines();
+    let expected = outputs(&detect(&tl, &config, &wl).unwrap());
+    let paths: Vec<String> = scan.paths.clone();
+    // Each identity's events, reversed, as wire batches with file index 0.
+    let groups: Vec<Vec<arrow_array::RecordBatch>> = tl
+        .iter()
+        .map(|timeline| {
+            let reversed: Vec<_> = timeline.iter().rev().copied().collect();
+            let one = scrapewatch::Timelines {
+                events: &reversed,
+                tables: tl.tables,
+                paths: &paths,
+            };
+            partition::wire_batches(&one, 0).unwrap()
+        })
+        .collect();
+    let mut population = Default::default();
+    for g in &groups {
+        let loaded = partition::load_wire(g, 1).unwrap();
+        partition::add_population(&mut population, partition::population_of(&loaded, &wl));
+    }
+    let mut all = partition::Partial::default();
+    for g in &groups {
+        let loaded = partition::load_wire(g, paths.len()).unwrap();
+        let part = partition::Partial::detect(&loaded.timelines(&paths), &config, &wl, &population)
+            .unwrap();
+        all.add(partition::Partial::from_bytes(&part.to_bytes().unwrap()).unwrap());
+    }
+    let decision = partition::Decision::new(all, &config, &wl).unwrap();
+    let needed_names = decision.needed();
+    let needed: Vec<_> = tl
+        .iter()
+        .zip(&groups)
+        .filter(|(t, _)| needed_names.contains(tl.name(t).as_ref()))
+        .flat_map(|(_, g)| g.iter().cloned())
+        .collect();
+    let everything: Vec<_> = groups.iter().flatten().cloned().collect();
+    let space = partition::record_space_of(&partition::load_wire(&everything, 1).unwrap());
+    let needed = partition::load_wire(&needed, paths.len()).unwrap();
+    let got = decision
+        .finish(&needed, &paths, &config, &wl, space)
+        .unwrap();
+    assert!(expected.lines().count() > 10);
+    assert!(got.findings.len() > 10);
+    assert!(
+        outputs(&got) == expected,
+        "findings differ\n--- scan\n{expected}\n--- wire\n{}",
+        outputs(&got)
+    );
+}
+
+/// The streamed form of the same steps (what Spark runs for skew: each
+/// partition sorted by identity, read batch by batch, one identity held
+/// at a time as compact events): batches crossing identities, each
+/// identity's rows reversed, give the findings of one scan.
+#[test]
+fn streamed_identities_equal_scan() {
+    let files = [data("contest/events.ndjson.gz")];
+    let config = Config::default();
+    let wl = Watchlist::load(&data("contest/watchlist.csv")).unwrap();
+    let scan = scanned(&files, &config);
+    let tl = scan.timelines();
+    let expected = outputs(&detect(&tl, &config, &wl).unwrap());
+    let paths = scan.paths.clone();
+    let reversed: Vec<_> = tl.iter().flat_map(|t| t.iter().rev().copied()).collect();
+    let all_rows = scrapewatch::Timelines {
+        events: &reversed,
+        tables: tl.tables,
+        paths: &paths,
+    };
+    let batches = partition::wire_batches(&all_rows, 0).unwrap();
+    assert!(!batches.is_empty());
+    let mut population = Default::default();
+    let mut stream = partition::Streamed::new(1);
+    let mut add = |loaded: partition::Loaded| {
+        partition::add_population(&mut population, partition::population_of(&loaded, &wl));
+        Ok(())
+    };
+    for b in &batches {
+        // Slices of odd sizes: identities cross batch ends.
+        let mut at = 0;
+        while at < b.num_rows() {
+            let len = 997.min(b.num_rows() - at);
+            stream.push(&b.slice(at, len), &mut add).unwrap();
+            at += len;
+        }
+    }
+    stream.finish(&mut add).unwrap();
+    let mut all = partition::Partial::default();
+    let mut identities = 0;
+    let mut stream = partition::Streamed::new(paths.len());
+    let mut detect_one = |loaded: partition::Loaded| {
+        identities += 1;
+        all.add(partition::Partial::detect(
+            &loaded.timelines(&paths),
+            &config,
+            &wl,
+            &population,
+        )?);
+        Ok(())
+    };
+    for b in &batches {
+        stream.push(b, &mut detect_one).unwrap();
+    }
+    stream.finish(&mut detect_one).unwrap();
+    assert_eq!(identities, tl.iter().count());
+    let decision = partition::Decision::new(all, &config, &wl).unwrap();
+    let space = partition::record_space_of(&partition::load_wire(&batches, 1).unwrap());
+    let needed = partition::load_wire(&batches, paths.len()).unwrap();
+    let got = decision
+        .finish(&needed, &paths, &config, &wl, space)
+        .unwrap();
+    assert!(
+        outputs(&got) == expected,
+        "findings differ\n--- scan\n{expected}\n--- streamed\n{}",
+        outputs(&got)
+    );
+}
