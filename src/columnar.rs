@@ -31,6 +31,7 @@ use arrow_schema::{DataType, TimeUnit};
 use rayon::prelude::*;
 
 /// Rows per record batch decoded from Parquet.
+#[cfg(feature = "parquet")]
 const BATCH_ROWS: usize = 8192;
 
 /// How columns become fields, for one scan.
@@ -64,6 +65,7 @@ impl<'a> Columns<'a> {
     }
 
     /// The top-level columns any field needs (for a Parquet projection).
+    #[cfg(feature = "parquet")]
     fn roots(&self, schema: &arrow_schema::Schema) -> Vec<usize> {
         let mut roots: Vec<usize> = self
             .names
