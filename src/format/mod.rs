@@ -531,10 +531,11 @@ impl Parser {
     }
 
     /// Parses one line, or one wrapper's payload (without its line
-    /// ending), into `raw`.
+    /// ending), into `raw`, which must be empty (`Raw::default()`, or
+    /// [`Raw::clear`]ed): it is not cleared again here, since zeroing its
+    /// fourteen fields twice a line is measurable on the hot path.
     #[inline]
     pub fn parse<'a>(&'a self, line: &'a [u8], raw: &mut Raw<'a>) -> Result<(), Reason> {
-        raw.clear();
         match &self.lines {
             Lines::Ndjson(p) => p.parse(line, raw),
             Lines::Csv(p) => p.parse(line, raw),
