@@ -36,7 +36,7 @@ const BATCH_ROWS: usize = 8192;
 
 /// How columns become fields, for one scan.
 pub struct Columns<'a> {
-    names: [&'a str; 13],
+    names: [&'a str; Field::ALL.len()],
     /// Minutes east of UTC of zone-less timestamps.
     offset_min: i64,
     parser: &'a Parser,
@@ -88,7 +88,7 @@ impl<'a> Columns<'a> {
         let leaves: Vec<Option<Leaf>> = self.names.iter().map(|name| find(records, name)).collect();
         let mut arena: Vec<u8> = Vec::with_capacity(256);
         let mut text: Vec<u8> = Vec::with_capacity(256);
-        let mut spans: [Option<Span>; 13] = [None; 13];
+        let mut spans: [Option<Span>; Field::ALL.len()] = [None; Field::ALL.len()];
         for row in 0..records.num_rows() {
             arena.clear();
             text.clear();

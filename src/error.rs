@@ -42,10 +42,7 @@ impl Error {
     }
 
     /// This error, caused by `source`.
-    pub fn with_source(
-        mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.source = Some(Arc::new(source));
         self
     }
@@ -96,7 +93,9 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Io);
         assert_eq!(err.to_string(), "logs/a.log: gone");
         let source = std::error::Error::source(&err).expect("a source");
-        let io = source.downcast_ref::<std::io::Error>().expect("an io::Error");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
         assert!(std::error::Error::source(&Error::config("x")).is_none());
     }

@@ -360,7 +360,7 @@ fn wire_batches_in_any_order_equal_scan() {
     let space = partition::record_space_of(&partition::load_wire(&everything, 1).unwrap());
     let needed = partition::load_wire(&needed, paths.len()).unwrap();
     let got = decision
-        .finish(&needed, &paths, &config, &wl, space)
+        .finish(&needed, &paths, &config, &wl, &population, space)
         .unwrap();
     assert!(expected.lines().count() > 10);
     assert!(got.findings.len() > 10);
@@ -430,7 +430,7 @@ fn streamed_identities_equal_scan() {
     let space = partition::record_space_of(&partition::load_wire(&batches, 1).unwrap());
     let needed = partition::load_wire(&batches, paths.len()).unwrap();
     let got = decision
-        .finish(&needed, &paths, &config, &wl, space)
+        .finish(&needed, &paths, &config, &wl, &population, space)
         .unwrap();
     assert!(
         outputs(&got) == expected,
