@@ -326,17 +326,18 @@ fn a_w3c_directive_before_an_over_long_first_line_holds_when_streamed() {
 fn the_client_behind_trusted_proxies_comes_from_x_forwarded_for() {
     let file = [data("fixtures/clf/proxied.log")];
     // Without trusted proxies the header is never read: the peer is the
-    // client, and the CiviCRM `cid` is no record by the default rule.
+    // client, and the CiviCRM `cid` is no record by the default rule: the
+    // page, read without an id, is its own record.
     let s = scan_every_way(&file, &Config::default());
     assert_eq!(account(&s), ((5, 5, 0, 0, 0), vec![]));
     assert_eq!(
         events(&s),
         [
-            "1 10.0.0.5 10.0.0.5 read ",
-            "2 10.0.0.5 10.0.0.5 read ",
-            "3 203.0.113.50 203.0.113.50 read ",
-            "4 2001:db8::1 2001:db8::1 read ",
-            "5 10.0.0.5 10.0.0.5 read ",
+            "1 10.0.0.5 10.0.0.5 read /civicrm/contact/view",
+            "2 10.0.0.5 10.0.0.5 read /civicrm/contact/view",
+            "3 203.0.113.50 203.0.113.50 read /civicrm/contact/view",
+            "4 2001:db8::1 2001:db8::1 read /civicrm/contact/view",
+            "5 10.0.0.5 10.0.0.5 read /civicrm/contact/view",
         ]
     );
     let config = Config::load(
