@@ -26,6 +26,36 @@ pub struct Config {
     pub overrides: BTreeMap<String, toml::Table>,
     /// Gaps in the logs: what quiet stretch is reported as missing logs.
     pub gaps: GapsConfig,
+    /// The clock people keep.
+    pub time: TimeConfig,
+}
+
+/// The clock hour-of-day features read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeConfig {
+    /// The IANA time zone of the users' working hours (`UTC`,
+    /// `Europe/London`...), for every hour-of-day feature: `off-hours`,
+    /// the peer groups' active hours, `explain`'s hours.
+    pub zone: String,
+}
+
+impl Default for TimeConfig {
+    fn default() -> TimeConfig {
+        TimeConfig { zone: "UTC".into() }
+    }
+}
+
+impl Config {
+    /// The zone of [`TimeConfig::zone`].
+    pub fn zone(&self) -> Result<crate::time::Zone> {
+        crate::time::Zone::named(&self.time.zone).ok_or_else(|| {
+            Error::config(format!(
+                "time.zone: `{}` is not an IANA time zone (e.g. UTC, Europe/London)",
+                self.time.zone
+            ))
+        })
+    }
 }
 
 /// When a stretch with no events is a gap in the logs (see
@@ -611,6 +641,7 @@ impl Config {
         }
         crate::identity::IdentitySpec::parse(&self.identity.key)
             .map_err(|e| Error::config(format!("identity.key: {e}")))?;
+        self.zone()?;
         for role in self.overrides.keys() {
             self.rules_for(role)?;
         }

@@ -140,7 +140,8 @@ fn configured(f: &Finding, rules: &Rules) -> f64 {
 }
 
 /// Explains `identity` in a scan and its detection; `identity_key` is the
-/// identity kind (`identity.key`), for the rules that do not apply to it.
+/// identity kind (`identity.key`), for the rules that do not apply to it,
+/// and `zone` the clock its hours of the day are read in (`time.zone`).
 pub fn explain(
     tl: &Timelines,
     detection: &Detection,
@@ -148,6 +149,7 @@ pub fn explain(
     watchlist: &Watchlist,
     identity: &str,
     identity_key: &str,
+    zone: &crate::time::Zone,
 ) -> Option<Explanation> {
     let sym = tl.tables.identities.get_sym(identity.as_bytes())?;
     let lo = tl.events.partition_point(|e| e.identity < sym);
@@ -166,7 +168,7 @@ pub fn explain(
     let mut records: BTreeMap<u8, (hashbrown::HashSet<u32>, u32, u32)> = BTreeMap::new();
     for e in events {
         *by.entry((system(e.system), e.action.name())).or_default() += 1;
-        hours[(e.time.rem_euclid(86_400_000) / 3_600_000) as usize] += 1;
+        hours[zone.hour(e.time)] += 1;
         let (ip, agent, _) = t.client_parts(e.client);
         *ips.entry(String::from_utf8_lossy(ip).into_owned())
             .or_default() += 1;
@@ -203,6 +205,7 @@ pub fn explain(
     let watched = detect::watch::watched_index(t, watchlist);
     let ctx = Context {
         watched: &watched,
+        zone,
         ..Context::for_identity(tl, watchlist, identity, &probe_rules)
     };
     let mut peaks = Vec::new();

@@ -272,7 +272,7 @@ pub fn partition(
     }
     create_dir(dir)?;
     let tl = scan.timelines();
-    let population = Population::of(&tl, watchlist);
+    let population = Population::of(&tl, watchlist, &config.zone()?);
     let RecordSpace::Known(record_space) = RecordSpace::of(&tl) else {
         unreachable!("RecordSpace::of counts every system")
     };
@@ -929,9 +929,17 @@ pub fn load_wire(batches: &[RecordBatch], paths: usize) -> Result<Loaded> {
 /// The population of the identities in `loaded` (peer groups' active
 /// hours). Populations of disjoint sets of identities add up with
 /// [`add_population`] to the population of all.
-pub fn population_of(loaded: &Loaded, watchlist: &Watchlist) -> Population {
+pub fn population_of(
+    loaded: &Loaded,
+    config: &Config,
+    watchlist: &Watchlist,
+) -> Result<Population> {
     let paths = [String::new()];
-    Population::of(&loaded.timelines(&paths), watchlist)
+    Ok(Population::of(
+        &loaded.timelines(&paths),
+        watchlist,
+        &config.zone()?,
+    ))
 }
 
 /// Adds the population of other identities to `total`.

@@ -301,6 +301,17 @@ impl Auto {
     }
 }
 
+/// Drops a UTF-8 byte-order mark from the start of a stream, once enough
+/// of it is buffered to tell (three bytes, or the whole stream).
+fn strip_bom(buf: &mut Vec<u8>, checked: &mut bool, at_end: bool) {
+    if !*checked && (buf.len() >= 3 || at_end) {
+        *checked = true;
+        if buf.starts_with(b"\xEF\xBB\xBF") {
+            buf.drain(..3);
+        }
+    }
+}
+
 /// The error of a file whose non-blank lines gave no event at all: a
 /// wrong format or field mapping must not read as "no findings".
 fn no_events(path: &str, counts: &Counts, first: Option<&Example>) -> Error {
@@ -657,12 +668,7 @@ fn read_document_stream(
                 ),
             ));
         }
-        if !bom_checked && (buf.len() >= 3 || at_end) {
-            bom_checked = true;
-            if buf.starts_with(b"\xEF\xBB\xBF") {
-                buf.drain(..3);
-            }
-        }
+        strip_bom(&mut buf, &mut bom_checked, at_end);
         if !bom_checked {
             continue;
         }
@@ -1139,12 +1145,7 @@ fn read_stream(
                 ),
             ));
         }
-        if !bom_checked && (buf.len() >= 3 || at_end) {
-            bom_checked = true;
-            if buf.starts_with(b"\xEF\xBB\xBF") {
-                buf.drain(..3);
-            }
-        }
+        strip_bom(&mut buf, &mut bom_checked, at_end);
         if let (true, false, None, Some(extent)) = (at_end, checked, &read.error, extent) {
             checked = true;
             let change = extent.change(read.bytes);

@@ -292,6 +292,55 @@ pub fn year_range(from: i64, to: i64) -> std::ops::Range<Millis> {
 /// accepted time prints as a time that parses back to itself.
 pub const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
 
+const HOUR_MS: Millis = 3_600_000;
+const DAY_MS: Millis = 86_400_000;
+
+/// The time zone hour-of-day features are read in: UTC (the default,
+/// computed directly) or an IANA zone from the bundled database, so that
+/// British Summer Time does not move a UK user's working hours by one for
+/// seven months of the year.
+#[derive(Clone, Debug, Default)]
+pub struct Zone(Option<jiff::tz::TimeZone>);
+
+/// UTC.
+pub static UTC: Zone = Zone(None);
+
+impl Zone {
+    /// The zone named `name` (`UTC`, `Europe/London`...); `None` when the
+    /// database has no such zone.
+    pub fn named(name: &str) -> Option<Zone> {
+        match name {
+            "UTC" | "Etc/UTC" | "utc" => Some(Zone(None)),
+            _ => jiff::tz::TimeZone::get(name).ok().map(|tz| Zone(Some(tz))),
+        }
+    }
+
+    /// `t` as local wall-clock milliseconds (UTC plus the zone's offset
+    /// at that instant).
+    #[inline]
+    pub fn local(&self, t: Millis) -> Millis {
+        match &self.0 {
+            None => t,
+            Some(tz) => match jiff::Timestamp::from_millisecond(t) {
+                Ok(ts) => t + i64::from(tz.to_offset(ts).seconds()) * 1000,
+                Err(_) => t,
+            },
+        }
+    }
+
+    /// The local hour of the day of `t`, 0 to 23.
+    #[inline]
+    pub fn hour(&self, t: Millis) -> usize {
+        (self.local(t).rem_euclid(DAY_MS) / HOUR_MS) as usize
+    }
+
+    /// The local day of `t` (days since 1970-01-01 in the zone).
+    #[inline]
+    pub fn day(&self, t: Millis) -> i64 {
+        self.local(t).div_euclid(DAY_MS)
+    }
+}
+
 /// Parses a `±hh:mm` offset (or `Z`, or empty for UTC) into minutes.
 pub fn parse_offset(s: &str) -> Option<i32> {
     match s.as_bytes() {
@@ -315,6 +364,22 @@ pub fn parse_offset(s: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn london_hours_move_with_summer_time() {
+        let london = Zone::named("Europe/London").unwrap();
+        // 2024-07-03 08:30 UTC is 09:30 in London (BST); 2024-01-10 08:30
+        // UTC is 08:30 (GMT).
+        let july = parse(b"2024-07-03T08:30:00Z", 0).unwrap();
+        let january = parse(b"2024-01-10T08:30:00Z", 0).unwrap();
+        assert_eq!((london.hour(july), UTC.hour(july)), (9, 8));
+        assert_eq!((london.hour(january), UTC.hour(january)), (8, 8));
+        // 23:30 UTC on 3 July is already 4 July in London.
+        let late = parse(b"2024-07-03T23:30:00Z", 0).unwrap();
+        assert_eq!(london.day(late), UTC.day(late) + 1);
+        assert!(Zone::named("Nowhere/Zone").is_none());
+        assert_eq!(Zone::named("UTC").unwrap().hour(july), 8);
+    }
 
     const T0: Millis = 1_720_182_896_000; // 2024-07-05T12:34:56Z
 

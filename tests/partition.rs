@@ -339,7 +339,10 @@ fn wire_batches_in_any_order_equal_scan() {
     let mut population = Default::default();
     for g in &groups {
         let loaded = partition::load_wire(g, 1).unwrap();
-        partition::add_population(&mut population, partition::population_of(&loaded, &wl));
+        partition::add_population(
+            &mut population,
+            partition::population_of(&loaded, &config, &wl).unwrap(),
+        );
     }
     let mut all = partition::Partial::default();
     for g in &groups {
@@ -395,7 +398,10 @@ fn streamed_identities_equal_scan() {
     let mut population = Default::default();
     let mut stream = partition::Streamed::new(1);
     let mut add = |loaded: partition::Loaded| {
-        partition::add_population(&mut population, partition::population_of(&loaded, &wl));
+        partition::add_population(
+            &mut population,
+            partition::population_of(&loaded, &config, &wl).unwrap(),
+        );
         Ok(())
     };
     for b in &batches {

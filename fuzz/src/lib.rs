@@ -279,7 +279,16 @@ pub fn write_everything(
             Some(role) => config.rules_for(role).expect("rules of a validated config"),
             None => config.rules.clone(),
         };
-        if let Some(x) = explain::explain(&scan.timelines(), detection, &rules, watchlist, &name) {
+        let zone = config.zone().expect("the zone of a validated config");
+        if let Some(x) = explain::explain(
+            &scan.timelines(),
+            detection,
+            &rules,
+            watchlist,
+            &name,
+            &config.identity.key,
+            &zone,
+        ) {
             let text = x.render();
             check_terminal("the explanation", &text);
             serde_json::to_string(&x).expect("explanation serializes");

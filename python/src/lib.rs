@@ -305,11 +305,11 @@ fn population<'py>(
     events: &Bound<'py, PyAny>,
     settings: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (_, watchlist, _) = Settings::read(settings)?;
+    let (config, watchlist, _) = Settings::read(settings)?;
     let batches = batches(events)?;
     let bytes = py.detach(|| -> scrapewatch::Result<Vec<u8>> {
         let loaded = partition::load_wire(&batches, 1)?;
-        let p = partition::population_of(&loaded, &watchlist);
+        let p = partition::population_of(&loaded, &config, &watchlist)?;
         serde_json::to_vec(&p).map_err(|e| scrapewatch::Error::config(e.to_string()))
     });
     Ok(PyBytes::new(py, &bytes.map_err(error)?))
@@ -471,7 +471,7 @@ impl IdentityStream {
             }
             None => partition::add_population(
                 &mut self.found,
-                partition::population_of(&loaded, &self.watchlist),
+                partition::population_of(&loaded, &self.config, &self.watchlist)?,
             ),
         }
         Ok(())

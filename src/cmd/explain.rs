@@ -49,6 +49,7 @@ pub fn run(args: ExplainArgs) -> Result<i32> {
         &watchlist,
         &args.who,
         &config.identity.key,
+        &config.zone()?,
     ) else {
         let mut names: Vec<String> = (0..scan.tables.identities.len() as u32)
             .map(|s| scan.tables.identities.text(s).into_owned())

@@ -85,6 +85,7 @@ mod tests {
             rules: &rules,
             watched: &Default::default(),
             peer_hours: [0.0; 24],
+            zone: &crate::time::UTC,
         };
         let tl: Vec<Event> = [0, 60, 120, 1000, 1060, 5000]
             .iter()
@@ -135,6 +136,7 @@ mod tests {
             rules: &rules,
             watched: &Default::default(),
             peer_hours: [0.0; 24],
+            zone: &crate::time::UTC,
         };
         let mut tl = Vec::new();
         for burst in 0..22 {

@@ -78,6 +78,8 @@ pub struct Context<'a> {
     pub watched: &'a hashbrown::HashMap<crate::event::Record, usize>,
     /// Share of the identity's peer group active at each hour of the day.
     pub peer_hours: [f64; 24],
+    /// The zone hours of the day are read in (`time.zone`).
+    pub zone: &'a crate::time::Zone,
 }
 
 impl<'a> Context<'a> {
@@ -99,6 +101,7 @@ impl<'a> Context<'a> {
             rules,
             watched: NO_WATCHED.get_or_init(Default::default),
             peer_hours: [0.0; 24],
+            zone: &crate::time::UTC,
         }
     }
 
@@ -222,7 +225,8 @@ impl Profile {
 /// partitioned run computes it over all events and hands it to each bucket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Population {
-    /// Peer group -> (identities, of them active at each UTC hour).
+    /// Peer group -> (identities, of them active at each hour of the day
+    /// in `time.zone`).
     pub hours: BTreeMap<String, (u64, [u64; 24])>,
     /// Peer group -> day (days since 1970, UTC) -> identities active that
     /// day, for population context ([`settle`]).
@@ -231,16 +235,14 @@ pub struct Population {
 }
 
 impl Population {
-    /// The population of `tl`.
-    pub fn of(tl: &Timelines, watchlist: &Watchlist) -> Population {
+    /// The population of `tl`, its hours of the day read in `zone`.
+    pub fn of(tl: &Timelines, watchlist: &Watchlist, zone: &crate::time::Zone) -> Population {
         let ranges = tl.ranges();
         let masks: Vec<(u32, Vec<i64>)> = ranges
             .par_iter()
             .map(|r| {
                 let events = &tl.events[r.clone()];
-                let mask = events.iter().fold(0u32, |m, e| {
-                    m | 1 << (e.time.rem_euclid(86_400_000) / 3_600_000)
-                });
+                let mask = events.iter().fold(0u32, |m, e| m | 1 << zone.hour(e.time));
                 // Timelines are in time order: each day once.
                 let mut days: Vec<i64> = events
                     .iter()
@@ -316,7 +318,7 @@ impl RecordSpace {
 
 /// Runs every enabled rule over every timeline.
 pub fn detect(tl: &Timelines, config: &Config, watchlist: &Watchlist) -> Result<Detection> {
-    let population = Population::of(tl, watchlist);
+    let population = Population::of(tl, watchlist, &config.zone()?);
     let (per_identity, mut profiles) = per_identity(tl, config, watchlist, &population)?;
     let decided = decide(config, watchlist, &profiles, true, true)?;
     let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;
@@ -412,6 +414,7 @@ pub fn per_identity(
     let roles = RoleRules::new(config)?;
     let rules_of = |identity: &str| roles.of(watchlist, identity);
     let watched = watch::watched_index(tl.tables, watchlist);
+    let zone = config.zone()?;
     let keys_wanted = config.rules.coordinated.enabled;
     let web = web_identity(&config.identity.key);
     let per_identity: Vec<(Vec<Finding>, Profile)> = tl
@@ -428,6 +431,7 @@ pub fn per_identity(
                 rules: rules_of(&identity),
                 watched: &watched,
                 peer_hours: population.peer_hours(watchlist.role(&identity).unwrap_or("")),
+                zone: &zone,
             };
             let mut findings = Vec::new();
             local(events, &ctx, &mut findings);
@@ -622,6 +626,7 @@ pub(crate) mod testing {
             rules,
             watched: &watched,
             peer_hours: [0.0; 24],
+            zone: &crate::time::UTC,
         };
         let mut out = Vec::new();
         detect(events, &ctx, &mut out);

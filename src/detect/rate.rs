@@ -278,8 +278,8 @@ fn off_hours(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let mut active_days = 0;
     let mut prev_day = i64::MIN;
     for e in events {
-        let day = e.time.div_euclid(DAY);
-        let h = (e.time.rem_euclid(DAY) / HOUR) as usize;
+        let day = ctx.zone.day(e.time);
+        let h = ctx.zone.hour(e.time);
         if last_day[h] != day {
             last_day[h] = day;
             days_in_hour[h] += 1;
@@ -299,7 +299,7 @@ fn off_hours(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             .all(|d| days_in_hour[(h + 24 + d - margin) % 24] <= c.max_days_in_hour)
             && ctx.peer_hours[h] < c.peer_share;
     }
-    let unusual = |e: &Event| odd_hour[(e.time.rem_euclid(DAY) / HOUR) as usize];
+    let unusual = |e: &Event| odd_hour[ctx.zone.hour(e.time)];
     let mut habits = None;
     let mut i = 0;
     while i < events.len() {
@@ -541,6 +541,54 @@ mod tests {
             run(&ev, &config).is_empty(),
             "9 requests are under the limit"
         );
+    }
+
+    /// Summer time moves a UK user's working hour by one in UTC: read in
+    /// `time.zone`, 09:00 in July is the same habit as 09:00 in January.
+    #[test]
+    fn off_hours_reads_hours_in_the_configured_zone() {
+        let mut config = Config::default();
+        only(&mut config, "off-hours");
+        config.rules.off_hours.min_events = 10;
+        config.rules.off_hours.margin_hours = 0;
+        let day = |y, m, d| crate::time::days_from_civil(y, m, d) * 86_400;
+        // Ten January days at 09:00-09:10 UTC (09:00 in London, GMT)...
+        let mut ev: Vec<Event> = Vec::new();
+        for d in 0..10 {
+            for m in 0..10 {
+                ev.push(read(day(2024, 1, 8 + d) + 9 * 3600 + m * 60, 1));
+            }
+        }
+        // ...then a July morning at 08:00 UTC (09:00 in London, BST).
+        for i in 0..12 {
+            ev.push(read(day(2024, 7, 3) + 8 * 3600 + i * 60, 2));
+        }
+        let in_zone = |zone: &crate::time::Zone| {
+            let tables = tables(2);
+            let paths = vec!["log".to_string()];
+            let watchlist = Watchlist::default();
+            let watched = crate::detect::watch::watched_index(&tables, &watchlist);
+            let ctx = Context {
+                tables: &tables,
+                paths: &paths,
+                watchlist: &watchlist,
+                identity: "who",
+                rules: &config.rules,
+                watched: &watched,
+                peer_hours: [0.0; 24],
+                zone,
+            };
+            let mut out = Vec::new();
+            detect(&ev, &ctx, &mut out);
+            out
+        };
+        assert_eq!(
+            in_zone(&crate::time::UTC).len(),
+            1,
+            "08:00 UTC is odd in UTC"
+        );
+        let london = crate::time::Zone::named("Europe/London").unwrap();
+        assert_eq!(in_zone(&london), [], "09:00 in London both times");
     }
 
     #[test]

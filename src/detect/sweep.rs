@@ -26,7 +26,7 @@ pub fn detect_base(
     config: &Config,
     watchlist: &Watchlist,
 ) -> Result<(Detection, Base)> {
-    let population = Population::of(tl, watchlist);
+    let population = Population::of(tl, watchlist, &config.zone()?);
     let (per_identity, mut profiles) = per_identity(tl, config, watchlist, &population)?;
     let decided = decide(config, watchlist, &profiles, true, true)?;
     let cross = cross(tl, config, watchlist, &mut profiles, &decided)?;

@@ -600,6 +600,7 @@ mod tests {
             rules,
             watched: &watched,
             peer_hours: [0.0; 24],
+            zone: &crate::time::UTC,
         };
         let bot = from(1, 5);
         let mut findings = vec![];
