@@ -139,7 +139,7 @@ fn report_renders_in_a_real_browser() {
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     assert_eq!(
         dom_text.matches("class=\"finding\"").count(),
-        38,
+        49,
         "findings rendered"
     );
     assert_eq!(dom_text.matches("<svg").count(), 48, "plots rendered");
