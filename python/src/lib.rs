@@ -242,7 +242,10 @@ impl Job {
             if let Some(e) = scanned.errors.first() {
                 return Err(e.clone());
             }
-            scrapewatch::detect(&scanned.timelines(), config, watchlist)
+            let mut detection = scrapewatch::detect(&scanned.timelines(), config, watchlist)?;
+            // As `scrapewatch scan` does: findings touching a gap name it.
+            scrapewatch::gaps::mark(&mut detection.findings, &scanned.summary.gaps);
+            Ok(detection)
         });
         Ok(Detection {
             detection: detection.map_err(error)?,
@@ -265,7 +268,7 @@ impl Job {
             out.tell(&detection.detection);
         }
         let failed = failed || !self.resolve_errors.is_empty();
-        Ok(out.status(&detection.detection, failed))
+        Ok(out.status(&shown, failed))
     }
 
     /// The findings as a pyarrow Table (see [`Detection::to_arrow`]),
