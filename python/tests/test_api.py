@@ -18,8 +18,9 @@ def rows(table: pa.Table) -> list[dict]:
     nested = {f.name for f in table.schema if (f.metadata or {}).get(b"scrapewatch.json") == b"true"}
     out = []
     for row in table.to_pylist():
+        # Every key of the JSON writer is always present (null included).
         out.append({k: (json.loads(v) if k in nested and v is not None else v)
-                    for k, v in row.items() if v is not None})
+                    for k, v in row.items()})
     return out
 
 
