@@ -194,13 +194,13 @@ impl Batch {
     }
 
     /// Parses whole lines (the last may lack its newline) into events.
-    pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+    pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u32) {
         self.add_lines_as(bytes, parser, rules, file, parser.comments());
     }
 
     /// Counts the lines before a CSV header: blank, over-long, or comments
     /// (a `#` line there is a comment whatever the format).
-    pub fn add_head(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+    pub fn add_head(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u32) {
         self.add_lines_as(bytes, parser, rules, file, true);
     }
 
@@ -209,7 +209,7 @@ impl Batch {
         bytes: &[u8],
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
         comments: bool,
     ) {
         let mut rest = bytes;
@@ -229,7 +229,7 @@ impl Batch {
         has_nul: bool,
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
         comments: bool,
     ) {
         self.counts.lines += 1;
@@ -294,7 +294,7 @@ impl Batch {
         time: Option<Text>,
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
         comments: bool,
     ) {
         if trim(payload).is_empty() {
@@ -318,7 +318,7 @@ impl Batch {
         time: Option<Text>,
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
     ) {
         let mut raw = Raw::default();
         let parsed = parser.parse(payload, &mut raw);
@@ -327,7 +327,7 @@ impl Batch {
 
     /// Adds one element of a JSON document, counted as one line of the
     /// account (so its event's line is its element number).
-    pub fn add_element(&mut self, element: &[u8], parser: &Parser, rules: &Rules, file: u16) {
+    pub fn add_element(&mut self, element: &[u8], parser: &Parser, rules: &Rules, file: u32) {
         self.counts.lines += 1;
         if element.len() > rules.max_line {
             return self.reject(element, Reason::TooLong, file);
@@ -348,7 +348,7 @@ impl Batch {
         parsed: Parsed<()>,
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
     ) {
         self.counts.lines += 1;
         self.finish(text, raw, parsed, None, parser, rules, file);
@@ -356,7 +356,7 @@ impl Batch {
 
     /// Counts one unit that gives no event (a JSON document's broken
     /// rest), rejected for `reason`.
-    pub fn reject_unit(&mut self, excerpt: &[u8], reason: Reason, file: u16) {
+    pub fn reject_unit(&mut self, excerpt: &[u8], reason: Reason, file: u32) {
         self.counts.lines += 1;
         self.reject(excerpt, reason, file);
     }
@@ -373,7 +373,7 @@ impl Batch {
         time: Option<Text>,
         parser: &Parser,
         rules: &Rules,
-        file: u16,
+        file: u32,
     ) {
         let mut raw: Raw<'_> = raw;
         // An escaped URL (`\/` in JSON) is unescaped into the batch's
@@ -415,14 +415,14 @@ impl Batch {
 
     /// Counts a rejected line (the current one) and keeps it as an example
     /// if it is among the first of its reason.
-    pub fn reject(&mut self, line: &[u8], reason: Reason, file: u16) {
+    pub fn reject(&mut self, line: &[u8], reason: Reason, file: u32) {
         self.counts.rejected[reason as usize] += 1;
         keep_example(&mut self.examples, reason, line, self.counts.lines, file);
     }
 
     /// Counts one line that the reader dropped before parsing (over the
     /// length limit), keeping its start as the excerpt.
-    pub fn reject_unread(&mut self, start: &[u8], file: u16) {
+    pub fn reject_unread(&mut self, start: &[u8], file: u32) {
         self.counts.lines += 1;
         self.reject(start, Reason::TooLong, file);
     }
@@ -443,7 +443,7 @@ impl Batch {
         raw: &Raw,
         day: Option<Millis>,
         rules: &Rules,
-        file: u16,
+        file: u32,
     ) -> Parsed<Event> {
         let Batch {
             tables,
@@ -483,17 +483,17 @@ impl Batch {
         if std::str::from_utf8(identity).is_err() {
             return Err(Reason::InvalidUtf8);
         }
-        // Event::system is 8 bits: a new system past the 256th rejects the
-        // line, checked before the line is interned anywhere.
+        // Event::system holds Event::MAX_SYSTEMS: a new system past that
+        // rejects the line, checked before the line is interned anywhere.
         let system = match raw.get(Field::System) {
             Some(t) => {
                 let name = t.decode(&mut scratch.other);
-                let sym = if tables.systems.len() < 256 {
+                let sym = if tables.systems.len() < Event::MAX_SYSTEMS {
                     tables.systems.intern(name)
                 } else {
                     tables.systems.get_sym(name).ok_or(Reason::TooManySystems)?
                 };
-                sym as u8
+                sym as u16
             }
             None => 0,
         };
@@ -537,6 +537,7 @@ impl Batch {
                 None => 0,
             }
         };
+        let status = number(Field::Status, Note::BadStatus).min(u16::MAX as u64) as u16;
         Ok(Event {
             time,
             identity,
@@ -545,12 +546,13 @@ impl Batch {
             rows: saturate(number(Field::Rows, Note::BadRows)),
             bytes: saturate(number(Field::Bytes, Note::BadBytes)),
             line: line_no as u32,
-            file,
-            status: number(Field::Status, Note::BadStatus).min(u16::MAX as u64) as u16,
             page: number(Field::Page, Note::BadPage).min(u16::MAX as u64) as u16,
-            system,
-            action,
-        })
+            ..Event::default()
+        }
+        .with_file(file)
+        .with_system(system)
+        .with_status(status)
+        .with_action(action))
     }
 }
 
@@ -562,7 +564,7 @@ fn keep_example<K: Kind>(
     kind: K,
     line: &[u8],
     line_no: u64,
-    file: u16,
+    file: u32,
 ) {
     if examples.wants(kind) {
         examples.push(Example {
@@ -803,11 +805,11 @@ mod tests {
         assert_eq!(b.counts.ip_fallback, 1);
         let e = b.events[0];
         assert_eq!(e.time, 1_720_000_000_000);
-        assert_eq!(e.action, Action::Read);
+        assert_eq!(e.action(), Action::Read);
         assert_eq!(e.record.as_number(), Some(42));
         assert_eq!(b.tables.identities.get(e.identity), b"alice");
         assert_eq!(
-            b.tables.systems.get(e.system as crate::intern::Sym),
+            b.tables.systems.get(e.system() as crate::intern::Sym),
             b"membership"
         );
         assert_eq!(e.line, 1);
@@ -842,7 +844,7 @@ mod tests {
         assert_eq!((b.counts.events, b.counts.rejected_total()), (2, 0));
         assert_eq!(b.counts.noted, [2, 1, 1, 1]);
         assert_eq!(
-            (b.events[0].page, b.events[0].rows, b.events[0].status),
+            (b.events[0].page, b.events[0].rows, b.events[0].status()),
             (0, 0, 0)
         );
         assert_eq!((b.events[1].page, b.events[1].rows), (0, 3));
@@ -862,17 +864,18 @@ mod tests {
         assert_eq!(b.tables.identities.len(), 0);
         assert_eq!(b.tables.client_count(), 0);
         assert_eq!(b.tables.systems.len(), 1, "only the empty system");
-        // The 256th new system is rejected before anything is interned.
+        // The system past Event::MAX_SYSTEMS is rejected before anything
+        // is interned (the empty system is the first).
         let mut text = String::new();
-        for i in 0..256 {
+        for i in 0..Event::MAX_SYSTEMS {
             text.push_str(&format!(
                 "{{\"ts\":1,\"account\":\"a{i}\",\"system\":\"s{i}\"}}\n"
             ));
         }
         let b = batch_of(&Config::default(), &text);
         assert_eq!(b.counts.rejected[Reason::TooManySystems as usize], 1);
-        assert_eq!(b.tables.identities.len(), 255);
-        assert_eq!(b.tables.systems.len(), 256);
+        assert_eq!(b.tables.identities.len(), Event::MAX_SYSTEMS - 1);
+        assert_eq!(b.tables.systems.len(), Event::MAX_SYSTEMS);
     }
 
     #[test]

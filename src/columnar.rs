@@ -41,7 +41,7 @@ pub struct Columns<'a> {
     offset_min: i64,
     parser: &'a Parser,
     rules: &'a Rules,
-    file: u16,
+    file: u32,
 }
 
 impl<'a> Columns<'a> {
@@ -51,7 +51,7 @@ impl<'a> Columns<'a> {
         input: &'a InputConfig,
         parser: &'a Parser,
         rules: &'a Rules,
-        file: u16,
+        file: u32,
     ) -> Result<Columns<'a>> {
         let offset_min = crate::time::parse_offset(&input.time_offset)
             .ok_or_else(|| Error::config("input.time_offset is invalid"))?;

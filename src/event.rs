@@ -4,7 +4,8 @@
 //! ip, user agent and session interned together), what (system, action,
 //! record, page, rows, bytes, status) and where the line came from (file and
 //! line), so every finding can point back to raw lines. Strings live once
-//! in [`Tables`]. Widths are chosen for access logs: `page` saturates at
+//! in [`Tables`]. Widths are chosen for access logs: a scan holds up to
+//! 1,048,575 files and 4,096 systems, `status` saturates at 4,095, `page` at
 //! 65,535, `bytes` per request at 4 GiB, and record ids above 2^31 - 2 or
 //! not numeric are interned as strings (see [`Record`]).
 
@@ -16,7 +17,13 @@ use serde::Serialize;
 use std::hash::BuildHasher;
 
 /// One access event. See the module docs for the field widths.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+///
+/// The file index and system share one 32-bit word, and the status and
+/// action one 16-bit word, so the event stays 40 bytes with room for
+/// [`Event::MAX_FILES`] files and [`Event::MAX_SYSTEMS`] systems; read
+/// them with [`Event::file`], [`Event::system`], [`Event::status`] and
+/// [`Event::action`], and set them with the `with_` and `set_` methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
     /// UTC milliseconds.
     pub time: Millis,
@@ -32,16 +39,129 @@ pub struct Event {
     pub bytes: u32,
     /// 1-based line in its file.
     pub line: u32,
-    /// Index of its file in the scan's file list.
-    pub file: u16,
-    /// HTTP-like status; 0 when absent.
-    pub status: u16,
+    /// The file index (low [`FILE_BITS`] bits) and the system symbol (the
+    /// bits above).
+    pub(crate) origin: u32,
     /// Page of a paged search, saturating at 65,535; 0 when absent.
     pub page: u16,
+    /// The status (low [`STATUS_BITS`] bits) and the action (the bits
+    /// above).
+    pub(crate) outcome: u16,
+}
+
+/// Bits of [`Event`]'s file index.
+const FILE_BITS: u32 = 20;
+/// Bits of [`Event`]'s status.
+const STATUS_BITS: u32 = 12;
+
+impl Default for Event {
+    fn default() -> Event {
+        Event {
+            time: 0,
+            identity: 0,
+            client: 0,
+            record: Record::NONE,
+            rows: 0,
+            bytes: 0,
+            line: 0,
+            origin: 0,
+            page: 0,
+            outcome: 0,
+        }
+        .with_action(Action::Other)
+    }
+}
+
+impl Event {
+    /// How many input files a scan can hold: 2^20 - 1 (1,048,575), enough
+    /// for a load balancer's five-minute files from many nodes for years.
+    pub const MAX_FILES: usize = (1 << FILE_BITS) - 1;
+    /// How many systems (the empty name, "unknown", included) a scan can
+    /// hold: 4,096.
+    pub const MAX_SYSTEMS: usize = 1 << (32 - FILE_BITS);
+    /// The largest status kept as it is; larger ones (no HTTP status is)
+    /// are stored as this.
+    pub const MAX_STATUS: u16 = (1 << STATUS_BITS) - 1;
+
+    /// Index of its file in the scan's file list.
+    #[inline(always)]
+    pub fn file(&self) -> u32 {
+        self.origin & ((1 << FILE_BITS) - 1)
+    }
+
     /// System symbol in `Tables::systems` (0 is the empty name: unknown).
-    pub system: u8,
+    #[inline(always)]
+    pub fn system(&self) -> u16 {
+        (self.origin >> FILE_BITS) as u16
+    }
+
+    /// HTTP-like status, at most [`Event::MAX_STATUS`]; 0 when absent.
+    #[inline(always)]
+    pub fn status(&self) -> u16 {
+        self.outcome & Event::MAX_STATUS
+    }
+
     /// Canonical action.
-    pub action: Action,
+    #[inline(always)]
+    pub fn action(&self) -> Action {
+        Action::from_code((self.outcome >> STATUS_BITS) as u8)
+    }
+
+    /// Sets the file index; one above [`Event::MAX_FILES`] keeps its low
+    /// bits (callers refuse more files than that before parsing).
+    #[inline(always)]
+    pub fn set_file(&mut self, file: u32) {
+        debug_assert!(file as usize <= Event::MAX_FILES);
+        self.origin = (self.origin & !((1 << FILE_BITS) - 1)) | (file & ((1 << FILE_BITS) - 1));
+    }
+
+    /// Sets the system symbol (callers keep it below
+    /// [`Event::MAX_SYSTEMS`]).
+    #[inline(always)]
+    pub fn set_system(&mut self, system: u16) {
+        debug_assert!((system as usize) < Event::MAX_SYSTEMS);
+        self.origin = (self.origin & ((1 << FILE_BITS) - 1)) | ((system as u32) << FILE_BITS);
+    }
+
+    /// Sets the status, saturating at [`Event::MAX_STATUS`].
+    #[inline(always)]
+    pub fn set_status(&mut self, status: u16) {
+        self.outcome = (self.outcome & !Event::MAX_STATUS) | status.min(Event::MAX_STATUS);
+    }
+
+    /// Sets the action.
+    #[inline(always)]
+    pub fn set_action(&mut self, action: Action) {
+        self.outcome = (self.outcome & Event::MAX_STATUS) | ((action as u16) << STATUS_BITS);
+    }
+
+    /// With the file index set.
+    #[must_use]
+    pub fn with_file(mut self, file: u32) -> Event {
+        self.set_file(file);
+        self
+    }
+
+    /// With the system set.
+    #[must_use]
+    pub fn with_system(mut self, system: u16) -> Event {
+        self.set_system(system);
+        self
+    }
+
+    /// With the status set.
+    #[must_use]
+    pub fn with_status(mut self, status: u16) -> Event {
+        self.set_status(status);
+        self
+    }
+
+    /// With the action set.
+    #[must_use]
+    pub fn with_action(mut self, action: Action) -> Event {
+        self.set_action(action);
+        self
+    }
 }
 
 /// A record id: a number up to 2^31 - 2 stored as is, anything else an
@@ -131,6 +251,19 @@ impl Action {
         }
     }
 
+    /// The action of its code (`action as u8`); an unknown code is `Other`.
+    #[inline(always)]
+    pub fn from_code(code: u8) -> Action {
+        match code {
+            0 => Action::Read,
+            1 => Action::Search,
+            2 => Action::Export,
+            3 => Action::Update,
+            4 => Action::Login,
+            _ => Action::Other,
+        }
+    }
+
     /// The action named by a canonical word.
     pub fn from_name(s: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.name() == s)
@@ -173,7 +306,7 @@ pub struct Tables {
     pub agents: Interner,
     /// Sessions.
     pub sessions: Interner,
-    /// System names; at most 256.
+    /// System names; at most [`Event::MAX_SYSTEMS`].
     pub systems: Interner,
     /// Non-numeric record ids.
     pub records: Interner,
@@ -193,12 +326,12 @@ pub struct Tables {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Origins {
     /// File index -> the start line of each element, in element order.
-    by_file: std::collections::BTreeMap<u16, Vec<u32>>,
+    by_file: std::collections::BTreeMap<u32, Vec<u32>>,
 }
 
 impl Origins {
     /// Records the start lines of the elements of `file`, a JSON document.
-    pub fn insert(&mut self, file: u16, starts: Vec<u32>) {
+    pub fn insert(&mut self, file: u32, starts: Vec<u32>) {
         self.by_file.insert(file, starts);
     }
 
@@ -209,7 +342,7 @@ impl Origins {
 
     /// The provenance of an event: `path:line`, or `path:line#n` when its
     /// file is a JSON document (`line` being the element number `n`).
-    pub fn place(&self, path: &str, file: u16, line: u32) -> String {
+    pub fn place(&self, path: &str, file: u32, line: u32) -> String {
         match self.by_file.get(&file) {
             Some(starts) => {
                 let start = starts.get((line as usize).wrapping_sub(1)).unwrap_or(&0);
@@ -297,7 +430,7 @@ impl Tables {
         let (ips, ip_maps) = merged.pop().expect("five parts");
         let (identities, identity_maps) = merged.pop().expect("five parts");
         let mut out = Tables::new();
-        // (Systems are few: at most 256 are allowed.)
+        // (Systems are few: at most Event::MAX_SYSTEMS are allowed.)
         let system_maps: Vec<Vec<Sym>> = locals
             .iter()
             .map(|t| {
@@ -400,6 +533,32 @@ mod tests {
     #[test]
     fn event_is_forty_bytes() {
         assert_eq!(std::mem::size_of::<Event>(), 40);
+    }
+
+    #[test]
+    fn packed_fields_keep_their_values_apart() {
+        let e = Event::default();
+        assert_eq!(
+            (e.file(), e.system(), e.status(), e.action()),
+            (0, 0, 0, Action::Other)
+        );
+        let top_system = (Event::MAX_SYSTEMS - 1) as u16;
+        for action in Action::ALL {
+            let mut e = Event::default()
+                .with_file(Event::MAX_FILES as u32)
+                .with_system(top_system)
+                .with_status(404)
+                .with_action(action);
+            assert_eq!(e.file(), Event::MAX_FILES as u32);
+            assert_eq!(e.system(), top_system);
+            assert_eq!((e.status(), e.action()), (404, action));
+            e.set_file(7);
+            e.set_system(3);
+            e.set_status(u16::MAX);
+            assert_eq!((e.file(), e.system()), (7, 3));
+            assert_eq!((e.status(), e.action()), (Event::MAX_STATUS, action));
+        }
+        assert_eq!(Action::from_code(200), Action::Other);
     }
 
     #[test]

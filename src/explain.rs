@@ -159,15 +159,16 @@ pub fn explain(
         return None;
     }
     let t = tl.tables;
-    let system = |s: u8| t.systems.text(s as u32).into_owned();
+    let system = |s: u16| t.systems.text(s as u32).into_owned();
 
     let mut by: BTreeMap<(String, &str), u64> = BTreeMap::new();
     let mut hours = [0u64; 24];
     let mut ips: BTreeMap<String, u64> = BTreeMap::new();
     let mut agents: BTreeMap<String, u64> = BTreeMap::new();
-    let mut records: BTreeMap<u8, (hashbrown::HashSet<u32>, u32, u32)> = BTreeMap::new();
+    let mut records: BTreeMap<u16, (hashbrown::HashSet<u32>, u32, u32)> = BTreeMap::new();
     for e in events {
-        *by.entry((system(e.system), e.action.name())).or_default() += 1;
+        *by.entry((system(e.system()), e.action().name()))
+            .or_default() += 1;
         hours[zone.hour(e.time)] += 1;
         let (ip, agent, _) = t.client_parts(e.client);
         *ips.entry(String::from_utf8_lossy(ip).into_owned())
@@ -178,10 +179,10 @@ pub fn explain(
         if let Some(n) = e
             .record
             .as_number()
-            .filter(|_| matches!(e.action, Action::Read | Action::Export))
+            .filter(|_| matches!(e.action(), Action::Read | Action::Export))
         {
             let r = records
-                .entry(e.system)
+                .entry(e.system())
                 .or_insert((Default::default(), u32::MAX, 0));
             r.0.insert(n);
             r.1 = r.1.min(n);

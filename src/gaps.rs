@@ -91,10 +91,10 @@ pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
     let mut by_file: Vec<Vec<Millis>> = vec![Vec::new(); timelines.paths.len()];
     let mut by_system: Vec<Vec<Millis>> = vec![Vec::new(); timelines.tables.systems.len()];
     for e in timelines.events {
-        if let Some(times) = by_file.get_mut(e.file as usize) {
+        if let Some(times) = by_file.get_mut(e.file() as usize) {
             times.push(e.time);
         }
-        if let Some(times) = by_system.get_mut(e.system as usize) {
+        if let Some(times) = by_system.get_mut(e.system() as usize) {
             times.push(e.time);
         }
     }

@@ -221,14 +221,14 @@ fn batch(schema: &Arc<Schema>, events: &[&Event], tables: &Tables) -> Result<Rec
         ip.append_value(i);
         agent.append_value(a);
         session.append_value(s);
-        system.append_value(tables.systems.get(e.system as u32));
+        system.append_value(tables.systems.get(e.system() as u32));
         record_id.append_option(e.record.as_number());
         match e.record.as_string() {
             Some(sym) => record_text.append_value(tables.records.get(sym)),
             None => record_text.append_null(),
         }
         page.append_value(e.page);
-        status.append_value(e.status);
+        status.append_value(e.status());
     }
     let columns: Vec<ArrayRef> = vec![
         Arc::new(identity.finish()),
@@ -240,7 +240,7 @@ fn batch(schema: &Arc<Schema>, events: &[&Event], tables: &Tables) -> Result<Rec
         Arc::new(record_id.finish()),
         Arc::new(record_text.finish()),
         Arc::new(UInt8Array::from_iter_values(
-            events.iter().map(|e| e.action as u8),
+            events.iter().map(|e| e.action() as u8),
         )),
         Arc::new(page.finish()),
         Arc::new(UInt32Array::from_iter_values(events.iter().map(|e| e.rows))),
@@ -249,7 +249,7 @@ fn batch(schema: &Arc<Schema>, events: &[&Event], tables: &Tables) -> Result<Rec
         )),
         Arc::new(status.finish()),
         Arc::new(UInt32Array::from_iter_values(
-            events.iter().map(|e| e.file as u32),
+            events.iter().map(|e| e.file()),
         )),
         Arc::new(UInt32Array::from_iter_values(events.iter().map(|e| e.line))),
     ];
@@ -488,7 +488,7 @@ fn load(rows: Vec<RawRow>, paths: usize) -> Result<Loaded> {
             .expect("interned above");
         events.push(intern_row(&mut tables, r, paths, identity)?);
     }
-    events.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+    events.sort_unstable_by_key(|e| (e.identity, e.time, e.file(), e.line));
     Ok(Loaded { events, tables })
 }
 
@@ -499,17 +499,18 @@ fn intern_row(tables: &mut Tables, r: &RawRow, paths: usize, identity: u32) -> R
     let action = *Action::ALL
         .get(r.action as usize)
         .ok_or_else(|| bad("unknown action"))?;
-    let system =
-        u8::try_from(tables.systems.intern(&r.system)).map_err(|_| bad("more than 256 systems"))?;
+    let system = u16::try_from(tables.systems.intern(&r.system))
+        .ok()
+        .filter(|&s| (s as usize) < Event::MAX_SYSTEMS)
+        .ok_or_else(|| bad("too many systems"))?;
     let record = match (&r.record_id, &r.record_text) {
         (Some(n), None) => Record::numeric(*n as u64).ok_or_else(|| bad("record id"))?,
         (None, Some(text)) => Record::string(tables.records.intern(text)),
         (None, None) => Record::NONE,
         (Some(_), Some(_)) => return Err(bad("two records")),
     };
-    let file = u16::try_from(r.file)
-        .ok()
-        .filter(|&f| (f as usize) < paths)
+    let file = Some(r.file)
+        .filter(|&f| (f as usize) < paths.min(Event::MAX_FILES + 1))
         .ok_or_else(|| bad("file index"))?;
     Ok(Event {
         time: r.time,
@@ -519,12 +520,13 @@ fn intern_row(tables: &mut Tables, r: &RawRow, paths: usize, identity: u32) -> R
         rows: r.rows,
         bytes: r.bytes,
         line: r.line,
-        file,
-        status: r.status,
         page: r.page,
-        system,
-        action,
-    })
+        ..Event::default()
+    }
+    .with_file(file)
+    .with_system(system)
+    .with_status(r.status)
+    .with_action(action))
 }
 
 /// A finding as a bucket's result keeps it: with its message's typed parts
@@ -727,7 +729,7 @@ pub fn wire_batches(tl: &Timelines, file: u32) -> Result<Vec<RecordBatch>> {
                 ip.append_value(i);
                 agent.append_value(a);
                 session.append_value(s);
-                system.append_value(tables.systems.get(e.system as u32));
+                system.append_value(tables.systems.get(e.system() as u32));
                 record_id.append_option(e.record.as_number().map(i64::from));
                 match e.record.as_string() {
                     Some(sym) => record_text.append_value(tables.records.get(sym)),
@@ -744,7 +746,7 @@ pub fn wire_batches(tl: &Timelines, file: u32) -> Result<Vec<RecordBatch>> {
                 Arc::new(record_id.finish()),
                 Arc::new(record_text.finish()),
                 Arc::new(Int16Array::from_iter_values(
-                    events.iter().map(|e| e.action as i16),
+                    events.iter().map(|e| e.action() as i16),
                 )),
                 Arc::new(Int32Array::from_iter_values(
                     events.iter().map(|e| i32::from(e.page)),
@@ -756,7 +758,7 @@ pub fn wire_batches(tl: &Timelines, file: u32) -> Result<Vec<RecordBatch>> {
                     events.iter().map(|e| i64::from(e.bytes)),
                 )),
                 Arc::new(Int32Array::from_iter_values(
-                    events.iter().map(|e| i32::from(e.status)),
+                    events.iter().map(|e| i32::from(e.status())),
                 )),
                 Arc::new(Int32Array::from_iter_values(events.iter().map(|_| {
                     // Inputs are at most u16::MAX (`scan` refuses more).
@@ -1158,13 +1160,13 @@ impl Streamed {
         let key = |e: &Event| {
             let (ip, agent, session) = old.client_parts(e.client);
             (
-                (e.time, e.file, e.line),
-                (ip, agent, session, old.systems.get(e.system as u32)),
+                (e.time, e.file(), e.line),
+                (ip, agent, session, old.systems.get(e.system() as u32)),
                 (
                     e.record.as_number(),
                     e.record.as_string().map(|s| old.records.get(s)),
                 ),
-                (e.action as u8, e.page, e.rows, e.bytes, e.status),
+                (e.action() as u8, e.page, e.rows, e.bytes, e.status()),
             )
         };
         events.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
@@ -1179,22 +1181,22 @@ impl Streamed {
                 ip: ip.to_vec(),
                 agent: agent.to_vec(),
                 session: session.to_vec(),
-                system: old.systems.get(e.system as u32).to_vec(),
+                system: old.systems.get(e.system() as u32).to_vec(),
                 record_id: e.record.as_number(),
                 record_text: e.record.as_string().map(|s| old.records.get(s).to_vec()),
-                action: e.action as u8,
+                action: e.action() as u8,
                 page: e.page,
                 rows: e.rows,
                 bytes: e.bytes,
-                status: e.status,
-                file: e.file as u32,
+                status: e.status(),
+                file: e.file(),
                 line: e.line,
             };
             out.push(intern_row(&mut tables, &row, self.paths, 0)?);
         }
         drop(events);
         drop(old);
-        out.sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+        out.sort_unstable_by_key(|e| (e.identity, e.time, e.file(), e.line));
         done(Loaded {
             events: out,
             tables,

@@ -378,7 +378,7 @@ fn stride(n: usize) -> usize {
 fn records_plot(events: &[Event], pseudonymized: bool) -> String {
     let reads: Vec<(i64, u32)> = events
         .iter()
-        .filter(|e| matches!(e.action, Action::Read | Action::Export))
+        .filter(|e| matches!(e.action(), Action::Read | Action::Export))
         .filter_map(|e| e.record.as_number().map(|r| (e.time, r)))
         .collect();
     if reads.is_empty() {

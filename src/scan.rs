@@ -82,12 +82,11 @@ pub static PROGRESS: AtomicU64 = AtomicU64::new(0);
 
 /// Scans `inputs`.
 pub fn scan(config: &Config, inputs: &[Input], options: &Options) -> Result<Scan> {
-    if inputs.len() > u16::MAX as usize {
-        // (Event::file is 16 bits.)
+    if inputs.len() > Event::MAX_FILES {
         return Err(Error::config(format!(
             "{} inputs: at most {} can be scanned at once",
             inputs.len(),
-            u16::MAX
+            Event::MAX_FILES
         )));
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -126,7 +125,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
                 Some(_) => (config, &rules, &[][..]),
                 None => (config, &rules, &auto[..]),
             };
-            let mut read = read_file(i as u16, input, config, format, rules, auto, options);
+            let mut read = read_file(i as u32, input, config, format, rules, auto, options);
             if read.preset.is_none() {
                 read.preset = source.and_then(|s| s.preset);
             }
@@ -165,7 +164,7 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
             // their examples say `line#n`, and so will their evidence.
             file_examples.place_elements(&starts);
             file_notes.place_elements(&starts);
-            origins.insert(index as u16, starts);
+            origins.insert(index as u32, starts);
             text_lines = Some(lines);
         }
         all_notes.extend(file_notes);
@@ -384,7 +383,7 @@ impl FileRead {
 }
 
 fn read_file(
-    index: u16,
+    index: u32,
     input: &Input,
     config: &Config,
     forced: Option<Format>,
@@ -480,7 +479,7 @@ const HEAD: usize = 4096;
 
 /// Reads a whole Parquet or Arrow file.
 fn read_columnar(
-    index: u16,
+    index: u32,
     input: &Input,
     format: Format,
     bytes: Vec<u8>,
@@ -525,7 +524,7 @@ fn add_found(
     element: &[u8],
     parser: &Parser,
     rules: &Rules,
-    index: u16,
+    index: u32,
 ) {
     use crate::format::jsondoc::Found;
     match found {
@@ -547,7 +546,7 @@ fn found_line(found: &crate::format::jsondoc::Found) -> u32 {
 /// Reads a mapped JSON document: its elements found in one pass over the
 /// map, then parsed in parallel, chunk by chunk.
 fn read_document_mapped(
-    index: u16,
+    index: u32,
     input: &Input,
     map: &crate::input::Map,
     config: &Config,
@@ -618,7 +617,7 @@ fn read_document_mapped(
 /// Streams a JSON document: the buffer holds the element under way, and
 /// no more of an element over the line limit than its excerpt needs.
 fn read_document_stream(
-    index: u16,
+    index: u32,
     input: &Input,
     mut reader: Box<dyn Read + Send>,
     extent: Option<&Extent>,
@@ -923,7 +922,7 @@ fn start(
 
 #[allow(clippy::too_many_arguments)]
 fn read_mapped(
-    index: u16,
+    index: u32,
     input: &Input,
     map: &crate::input::Map,
     config: &Config,
@@ -1044,7 +1043,7 @@ fn add_stream_lines(
     bytes: &[u8],
     parser: &mut Parser,
     rules: &Rules,
-    file: u16,
+    file: u32,
 ) {
     if !parser.format().has_directives() {
         return batch.add_lines(bytes, parser, rules, file);
@@ -1099,7 +1098,7 @@ pub fn split(bytes: &[u8], target: usize) -> Vec<std::ops::Range<usize>> {
 /// the reader stops at; reaching it, the file's change is checked.
 #[allow(clippy::too_many_arguments)]
 fn read_stream(
-    index: u16,
+    index: u32,
     input: &Input,
     mut reader: Box<dyn Read + Send>,
     extent: Option<&Extent>,
@@ -1290,10 +1289,10 @@ fn fill(
 
 /// Sorts events into timelines, in place and in parallel. The order
 /// (identity, time, file, line) is packed into one integer that compares in
-/// two instructions: 32 bits of identity, 48 of milliseconds since the
-/// earliest event (8,900 years), 16 of file and 32 of line. (A counting
+/// two instructions: 32 bits of identity, 44 of milliseconds since the
+/// earliest event (557 years), 20 of file and 32 of line. (A counting
 /// sort on identity applied by in-place cycles was tried: the random
-/// swaps made the scan 20% slower.) Times spanning more than 48 bits
+/// swaps made the scan 20% slower.) Times spanning more than 44 bits
 /// (possible with a wide `input.time_range`) would wrap in that key, so
 /// such a scan sorts by the tuple itself.
 fn sort_timelines(events: &mut [Event]) {
@@ -1304,17 +1303,19 @@ fn sort_timelines(events: &mut [Event]) {
         });
     if events.is_empty() || fits_in_key(t0, t1) {
         events.par_sort_unstable_by_key(|e| {
+            // identity 32 bits | time 44 | file 20 | line 32.
             let since = (e.time - t0) as u128;
-            (e.identity as u128) << 96 | since << 48 | (e.file as u128) << 32 | e.line as u128
+            (e.identity as u128) << 96 | since << 52 | (e.file() as u128) << 32 | e.line as u128
         });
     } else {
-        events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file, e.line));
+        events.par_sort_unstable_by_key(|e| (e.identity, e.time, e.file(), e.line));
     }
 }
 
-/// Whether times from `t0` to `t1` fit the 48 bits of the packed sort key.
+/// Whether times from `t0` to `t1` fit the 44 bits (557 years of
+/// milliseconds) of the packed sort key.
 fn fits_in_key(t0: Millis, t1: Millis) -> bool {
-    (t1 as i128 - t0 as i128) < 1 << 48
+    (t1 as i128 - t0 as i128) < 1 << 44
 }
 
 /// Merges batches (in input order) into one event vector with global
@@ -1322,10 +1323,13 @@ fn fits_in_key(t0: Millis, t1: Millis) -> bool {
 fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>, Tables)> {
     let locals: Vec<&Tables> = batches.iter().map(|(_, b)| &b.tables).collect();
     let (mut tables, maps) = Tables::merge(&locals);
-    if tables.systems.len() > 256 {
+    if tables.systems.len() > Event::MAX_SYSTEMS {
         return Err(Error::new(
             ErrorKind::Data,
-            "more than 255 distinct systems in the input: map `system` to a coarser field",
+            format!(
+                "more than {} distinct systems in the input: map `system` to a coarser field",
+                Event::MAX_SYSTEMS - 1
+            ),
         ));
     }
     // Identities are renumbered in name order so timelines come out sorted
@@ -1345,7 +1349,7 @@ fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>,
             for e in &mut batch.events {
                 e.identity = rank[map.identities[e.identity as usize] as usize];
                 e.client = map.clients[e.client as usize];
-                e.system = map.systems[e.system as usize] as u8;
+                e.set_system(map.systems[e.system() as usize] as u16);
                 if let Some(s) = e.record.as_string() {
                     e.record = Record::string(map.records[s as usize]);
                 }
@@ -1491,7 +1495,7 @@ mod tests {
             line,
             ..Event::default()
         };
-        // 0001 to 9999: more than 48 bits of milliseconds apart.
+        // 0001 to 9999: more than 44 bits of milliseconds apart.
         let mut events = vec![
             event(ms(9999), 1),
             event(ms(2024), 2),
@@ -1506,6 +1510,35 @@ mod tests {
             order,
             [(ms(1), 3), (ms(2024), 0), (ms(2024), 2), (ms(9999), 1)]
         );
+    }
+
+    #[test]
+    fn timelines_sort_by_file_past_sixteen_bits() {
+        let t0 = crate::time::year_range(2025, 2025).start;
+        let event = |identity, time, file: u32, line| {
+            Event {
+                identity,
+                time,
+                line,
+                ..Event::default()
+            }
+            .with_file(file)
+        };
+        let top = Event::MAX_FILES as u32;
+        let mut events = vec![
+            event(1, t0, 70_000, 1),
+            event(1, t0, 65_536, 9),
+            event(0, t0 + 5, top, u32::MAX),
+            event(1, t0, 65_535, 2),
+            event(0, t0 + 5, 3, u32::MAX),
+            event(0, t0, top, 0),
+        ];
+        let mut expected = events.clone();
+        expected.sort_by_key(|e| (e.identity, e.time, e.file(), e.line));
+        sort_timelines(&mut events);
+        assert_eq!(events, expected);
+        assert_eq!(events[0].file(), top);
+        assert_eq!(events[5].file(), 70_000);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub enum Reason {
     TooLong,
     /// A NUL byte in the line.
     NulByte,
-    /// More than 255 distinct systems.
+    /// More distinct systems than an event can name (`Event::MAX_SYSTEMS`).
     TooManySystems,
     /// A time outside `input.time_range`.
     TimeOutOfRange,
@@ -97,7 +97,7 @@ impl Reason {
             Reason::InvalidUtf8 => "invalid UTF-8 in a required field",
             Reason::TooLong => "line over the length limit",
             Reason::NulByte => "NUL byte",
-            Reason::TooManySystems => "more than 255 systems",
+            Reason::TooManySystems => "more than 4,095 systems",
             Reason::TimeOutOfRange => "time out of range (input.time_range)",
             Reason::PartialLine => "partial container line (CRI tag P), not joined",
             Reason::NotWrapped => "no container runtime wrapper",
@@ -292,7 +292,7 @@ impl AddAssign<&Counts> for Counts {
 pub struct Example<K = Reason> {
     /// The input's index in the scan's file list.
     #[serde(skip)]
-    pub file: u16,
+    pub file: u32,
     /// The input's name.
     pub path: String,
     /// 1-based line number (of a JSON document's element: the line it

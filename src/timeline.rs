@@ -55,6 +55,6 @@ impl<'a> Timelines<'a> {
     pub fn line(&self, e: &Event) -> String {
         self.tables
             .origins
-            .place(&self.paths[e.file as usize], e.file, e.line)
+            .place(&self.paths[e.file() as usize], e.file(), e.line)
     }
 }

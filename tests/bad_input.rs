@@ -221,3 +221,35 @@ fn garbage_bytes_never_panic() {
         );
     }
 }
+
+/// A scan holds more systems than 8 bits could name, and every event
+/// still points to its own system. (More than 65,535 files is checked by
+/// `event` and `scan` unit tests of the packed fields and the sort key, and
+/// end to end in release by `benches/many-files.sh`: 70,000 files take
+/// minutes in a debug build.)
+#[test]
+fn more_than_255_systems() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "{{\"ts\":\"2025-06-02T10:00:00Z\",\"account\":\"a{i}\",\"system\":\"s{}\",\"record\":{i}}}\n",
+            i % 1_000
+        ));
+    }
+    let input = Input::Path(write(&dir, "many.ndjson", text.as_bytes()));
+    let s = scan(&Config::default(), &[input], &Options::default()).unwrap();
+    assert_eq!(s.summary.total.events, 5_000);
+    assert_eq!(
+        s.tables.systems.len(),
+        1_001,
+        "1,000 systems and the empty one"
+    );
+    for e in &s.events {
+        let i = e.record.as_number().unwrap();
+        assert_eq!(
+            s.tables.systems.text(e.system() as u32),
+            format!("s{}", i % 1_000)
+        );
+    }
+}

@@ -118,10 +118,10 @@ fn a_cloudtrail_document_on_one_long_line_gives_its_records() {
     // The fields came from nested objects, through the action vocabulary.
     let alice = tl.of("alice").unwrap();
     assert_eq!(alice.len(), 2);
-    assert_eq!(alice[0].action.name(), "read");
+    assert_eq!(alice[0].action().name(), "read");
     assert_eq!(s.tables.record_text(alice[1].record), "member/1002.json");
     let bob = tl.of("b\u{f6}b").unwrap();
-    assert_eq!(bob[0].action.name(), "search");
+    assert_eq!(bob[0].action().name(), "search");
     // No user name: the ip stands in, as for a line.
     assert!(tl.of("cloudtrail.amazonaws.com").is_some());
 }

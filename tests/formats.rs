@@ -43,7 +43,7 @@ fn events(scan: &Scan) -> Vec<String> {
                 e.line,
                 t.identities.text(e.identity),
                 String::from_utf8_lossy(ip),
-                e.action.name(),
+                e.action().name(),
                 t.record_text(e.record)
             )
         })
@@ -208,7 +208,7 @@ fn w3c_iis_follows_its_fields_directives() {
         "2025-06-02T18:00:00Z"
     );
     assert_eq!(by_line[1].page, 2);
-    assert_eq!((by_line[4].bytes, by_line[4].status), (52011, 200));
+    assert_eq!((by_line[4].bytes, by_line[4].status()), (52011, 200));
 }
 
 #[test]
@@ -409,7 +409,7 @@ fn aws_alb_entries_are_read_by_their_documented_fields() {
     let (_, agent, _) = s.tables.client_parts(by_line[1].client);
     assert_eq!(agent, "Mozilla/5.0 \"quoted\" björk".as_bytes());
     assert_eq!(
-        (by_line[0].status, by_line[0].bytes, by_line[0].page),
+        (by_line[0].status(), by_line[0].bytes, by_line[0].page),
         (200, 5120, 1)
     );
 }
@@ -543,7 +543,7 @@ fn dataverse_activity_counts_query_results_as_rows() {
     let systems: Vec<String> = s
         .events
         .iter()
-        .map(|e| s.tables.systems.text(e.system as u32).into_owned())
+        .map(|e| s.tables.systems.text(e.system() as u32).into_owned())
         .collect();
     assert!(systems.iter().all(|s| *s == "contact"), "{systems:?}");
 }
@@ -606,7 +606,7 @@ fn civicrm_reads_contact_ids_from_nginx_json_and_combined_logs() {
     by_line.sort_by_key(|e| e.line);
     let systems: Vec<String> = by_line
         .iter()
-        .map(|e| s.tables.systems.text(e.system as u32).into_owned())
+        .map(|e| s.tables.systems.text(e.system() as u32).into_owned())
         .collect();
     assert_eq!(systems[..2], ["civicrm", "civicrm-case"]);
 
@@ -770,7 +770,7 @@ fn input_sources_give_each_file_its_preset() {
     let records: Vec<String> = s
         .events
         .iter()
-        .filter(|e| e.file == 2)
+        .filter(|e| e.file() == 2)
         .map(|e| s.tables.record_text(e.record))
         .collect();
     assert!(records.contains(&"101".to_string()), "{records:?}");

@@ -33,14 +33,14 @@ pub fn render(scan: &Scan) -> String {
             String::from_utf8_lossy(ip),
             String::from_utf8_lossy(agent),
             String::from_utf8_lossy(session),
-            t.systems.text(e.system as u32),
-            e.action.name(),
+            t.systems.text(e.system() as u32),
+            e.action().name(),
             e.page,
             t.record_text(e.record),
             e.bytes,
-            e.status,
+            e.status(),
             e.rows,
-            scan.paths[e.file as usize],
+            scan.paths[e.file() as usize],
             e.line
         )
         .unwrap();

@@ -26,14 +26,17 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     if r.export_volume.enabled {
         let c = &r.export_volume;
         for ep in episodes(events, c.window * 1000, c.max_rows, |e| {
-            if e.action == Action::Export {
+            if e.action() == Action::Export {
                 e.rows as u64
             } else {
                 0
             }
         }) {
             let slice = &events[ep.peak_start..ep.peak_end];
-            let exports = slice.iter().filter(|e| e.action == Action::Export).count();
+            let exports = slice
+                .iter()
+                .filter(|e| e.action() == Action::Export)
+                .count();
             let mut f = ctx.finding(
                 RuleId::ExportVolume,
                 &events[ep.start..ep.end],
@@ -50,7 +53,7 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
                 )),
             );
             f.evidence.window_secs = Some(c.window);
-            f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Export);
+            f.evidence.samples = samples(slice, ctx, |e| e.action() == Action::Export);
             f.evidence.counts.insert("exports".into(), exports as u64);
             out.push(f);
         }
@@ -72,7 +75,7 @@ fn byte_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     let window = c.window * 1000;
-    let mut objects: HashMap<(u8, Record), u32> = HashMap::new();
+    let mut objects: HashMap<(u16, Record), u32> = HashMap::new();
     let (mut left, mut bytes, mut loose) = (0, 0u64, 0u64);
     // Indices of the window's responses in decreasing size: the front is
     // the largest (a monotonic queue, so the pass stays linear).
@@ -114,14 +117,14 @@ fn byte_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         }
         largest.push_back(right);
         match e.record.is_some() {
-            true => *objects.entry((e.system, e.record)).or_default() += 1,
+            true => *objects.entry((e.system(), e.record)).or_default() += 1,
             false => loose += 1,
         }
         while e.time - events[left].time >= window {
             let l = &events[left];
             bytes -= l.bytes as u64;
             if l.record.is_some() {
-                let key = (l.system, l.record);
+                let key = (l.system(), l.record);
                 let n = objects.get_mut(&key).expect("counted");
                 *n -= 1;
                 if *n == 0 {
@@ -174,7 +177,7 @@ fn samples(events: &[Event], ctx: &Context, keep: impl Fn(&Event) -> bool) -> Ve
 /// A run of reads in id order within one system.
 #[derive(Debug, Clone, Copy)]
 struct Run {
-    system: u8,
+    system: u16,
     /// +1 ascending, -1 descending, 0 not yet known.
     dir: i64,
     first: usize,
@@ -235,18 +238,18 @@ fn sequential_read(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         f.evidence.system = Some(system);
         f.evidence.records =
             Some(ctx.records(run.system, Record(run.first_id), Record(run.last_id)));
-        f.evidence.samples = samples(slice, ctx, |e| e.system == run.system && is_read(e));
+        f.evidence.samples = samples(slice, ctx, |e| e.system() == run.system && is_read(e));
         out.push(f);
     };
     for (i, e) in events.iter().enumerate() {
         let Some(id) = e.record.as_number().filter(|_| is_read(e)) else {
             continue;
         };
-        let slot = match runs.iter().position(|r| r.system == e.system) {
+        let slot = match runs.iter().position(|r| r.system == e.system()) {
             Some(p) => p,
             None => {
                 runs.push(Run {
-                    system: e.system,
+                    system: e.system(),
                     dir: 0,
                     first: i,
                     last: i,
@@ -275,7 +278,7 @@ fn sequential_read(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             let done = *run;
             close(&done, out);
             runs[slot] = Run {
-                system: e.system,
+                system: e.system(),
                 dir: 0,
                 first: i,
                 last: i,
@@ -291,7 +294,7 @@ fn sequential_read(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 fn is_read(e: &Event) -> bool {
-    matches!(e.action, Action::Read | Action::Export)
+    matches!(e.action(), Action::Read | Action::Export)
 }
 
 fn paged_search(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
@@ -306,7 +309,7 @@ fn paged_search(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         }
         let slice = &events[start..=last];
         let (p0, p1) = (events[start].page, events[last].page);
-        let system = ctx.system(events[start].system);
+        let system = ctx.system(events[start].system());
         let mut f = ctx.finding(
             RuleId::PagedSearch,
             slice,
@@ -324,31 +327,31 @@ fn paged_search(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             )),
         );
         f.evidence.system = Some(system);
-        f.evidence.samples = samples(slice, ctx, |e| e.action == Action::Search);
+        f.evidence.samples = samples(slice, ctx, |e| e.action() == Action::Search);
         f.evidence.counts.insert(
             "rows".into(),
             slice
                 .iter()
-                .filter(|e| e.action == Action::Search)
+                .filter(|e| e.action() == Action::Search)
                 .map(|e| e.rows as u64)
                 .sum(),
         );
         out.push(f);
     };
     for (i, e) in events.iter().enumerate() {
-        if e.action != Action::Search || e.page == 0 {
+        if e.action() != Action::Search || e.page == 0 {
             continue;
         }
         match last {
             Some(l)
-                if e.system == events[l].system
+                if e.system() == events[l].system()
                     && e.page == events[l].page + 1
                     && e.time - events[l].time <= c.max_pause * 1000 =>
             {
                 last = Some(i);
                 len += 1;
             }
-            Some(l) if e.page == events[l].page && e.system == events[l].system => {}
+            Some(l) if e.page == events[l].page && e.system() == events[l].system() => {}
             _ => {
                 flush(start, last, len, out);
                 start = i;
@@ -373,13 +376,13 @@ fn distinct_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         // Sliding window over the reads, counting distinct (system, record).
-        let mut counts: HashMap<(u8, Record), u32> = HashMap::new();
+        let mut counts: HashMap<(u16, Record), u32> = HashMap::new();
         let mut left = 0;
         let mut episode: Option<(usize, usize, u64, usize, usize)> = None;
         let flush = |ep: (usize, usize, u64, usize, usize), out: &mut Vec<Finding>| {
             let (s, e, peak, ps, pe) = ep;
             let peak_slice = &events[reads[ps]..=reads[pe]];
-            let system = ctx.system(events[reads[ps]].system);
+            let system = ctx.system(events[reads[ps]].system());
             let mut f = ctx.finding(
                 RuleId::DistinctVolume,
                 &events[reads[s]..=reads[e]],
@@ -402,10 +405,10 @@ fn distinct_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         };
         for right in 0..reads.len() {
             let e = &events[reads[right]];
-            *counts.entry((e.system, e.record)).or_default() += 1;
+            *counts.entry((e.system(), e.record)).or_default() += 1;
             while e.time - events[reads[left]].time >= window * 1000 {
                 let l = &events[reads[left]];
-                let key = (l.system, l.record);
+                let key = (l.system(), l.record);
                 let n = counts.get_mut(&key).expect("counted");
                 *n -= 1;
                 if *n == 0 {
@@ -447,11 +450,11 @@ const DENSE_BITS: u64 = 1 << 29;
 /// dense numbers in practice, so each system gets a bitmap set in parallel;
 /// when the ids are too sparse for `max_bits`, the pairs are split by hash
 /// into one part per thread and each part counted in a hash set.
-fn distinct_records(events: &[Event], strings: usize, wanted: &[u8], max_bits: u64) -> Vec<u64> {
+fn distinct_records(events: &[Event], strings: usize, wanted: &[u16], max_bits: u64) -> Vec<u64> {
     let slot = |e: &Event| {
         e.record
             .is_some()
-            .then(|| wanted.binary_search(&e.system).ok())
+            .then(|| wanted.binary_search(&e.system()).ok())
             .flatten()
     };
     let max_numeric = events
@@ -512,7 +515,7 @@ fn distinct_records(events: &[Event], strings: usize, wanted: &[u8], max_bits: u
 }
 
 /// A system's name as evidence gives it.
-pub fn system_name(tables: &Tables, system: u8) -> String {
+pub fn system_name(tables: &Tables, system: u16) -> String {
     let name = tables.systems.text(system as u32).into_owned();
     if name.is_empty() {
         super::NO_SYSTEM.into()
@@ -522,7 +525,7 @@ pub fn system_name(tables: &Tables, system: u8) -> String {
 }
 
 /// The distinct records of each of `systems` (sorted) in `tl`.
-pub fn distinct_records_of(tl: &Timelines, systems: &[u8]) -> Vec<u64> {
+pub fn distinct_records_of(tl: &Timelines, systems: &[u16]) -> Vec<u64> {
     distinct_records(tl.events, tl.tables.records.len(), systems, DENSE_BITS)
 }
 
@@ -541,9 +544,9 @@ pub fn add_record_space_share(tl: &Timelines, findings: &mut [Finding], space: &
             let sym = |name: &str| {
                 let name = if name == super::NO_SYSTEM { "" } else { name };
                 let sym = tl.tables.systems.get_sym(name.as_bytes())?;
-                u8::try_from(sym).ok()
+                u16::try_from(sym).ok()
             };
-            let mut wanted: Vec<(u8, &str)> = findings
+            let mut wanted: Vec<(u16, &str)> = findings
                 .iter()
                 .filter(|f| f.rule == RuleId::DistinctVolume)
                 .filter_map(|f| f.evidence.system.as_deref())
@@ -553,7 +556,7 @@ pub fn add_record_space_share(tl: &Timelines, findings: &mut [Finding], space: &
             wanted.sort_unstable();
             wanted.dedup();
             if !wanted.is_empty() {
-                let syms: Vec<u8> = wanted.iter().map(|w| w.0).collect();
+                let syms: Vec<u16> = wanted.iter().map(|w| w.0).collect();
                 let counts = distinct_records_of(tl, &syms);
                 for ((_, name), n) in wanted.into_iter().zip(counts) {
                     memo.insert(name.to_string(), n);
@@ -623,17 +626,14 @@ mod tests {
                 ..read(0, 0)
             });
         }
-        events.push(Event {
-            system: 0,
-            ..read(0, 42)
-        });
+        events.push(read(0, 42).with_system(0));
         events.push(Event {
             record: Record::NONE,
             ..read(0, 0)
         });
         let expected: hashbrown::HashSet<Record> = events
             .iter()
-            .filter(|e| e.system == 1 && e.record.is_some())
+            .filter(|e| e.system() == 1 && e.record.is_some())
             .map(|e| e.record)
             .collect();
         assert_eq!(expected.len(), 8);

@@ -18,7 +18,7 @@ const DAY: i64 = 86_400_000;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Block {
     /// System of the block.
-    pub system: u8,
+    pub system: u16,
     /// Lowest and highest id.
     pub first: u32,
     /// Highest id.
@@ -45,11 +45,11 @@ impl Block {
 /// Blocks of distinct numeric ids read (per system) whose neighbouring
 /// ids are at most `max_gap` apart, with at least `min_records` ids.
 pub fn blocks(events: &[Event], max_gap: u64, min_records: u64) -> Vec<Block> {
-    let mut reads: Vec<(u8, u32, usize)> = events
+    let mut reads: Vec<(u16, u32, usize)> = events
         .iter()
         .enumerate()
-        .filter(|(_, e)| matches!(e.action, Action::Read))
-        .filter_map(|(i, e)| e.record.as_number().map(|n| (e.system, n, i)))
+        .filter(|(_, e)| matches!(e.action(), Action::Read))
+        .filter_map(|(i, e)| e.record.as_number().map(|n| (e.system(), n, i)))
         .collect();
     if (reads.len() as u64) < min_records {
         return Vec::new();
@@ -162,7 +162,7 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         f.evidence.samples = slice
             .iter()
             .filter(|e| {
-                e.system == b.system
+                e.system() == b.system
                     && e.record
                         .as_number()
                         .is_some_and(|n| (b.first..=b.last).contains(&n))

@@ -16,7 +16,7 @@ const DAY: i64 = 86_400_000;
 /// one past the last).
 pub fn days(events: &[Event]) -> Vec<(i64, u64, usize, usize)> {
     let mut out: Vec<(i64, u64, usize, usize)> = Vec::new();
-    let mut seen: hashbrown::HashSet<(u8, Record)> = hashbrown::HashSet::new();
+    let mut seen: hashbrown::HashSet<(u16, Record)> = hashbrown::HashSet::new();
     for (i, e) in events.iter().enumerate() {
         let d = e.time.div_euclid(DAY);
         if out.last().is_none_or(|last| last.0 != d) {
@@ -25,8 +25,8 @@ pub fn days(events: &[Event]) -> Vec<(i64, u64, usize, usize)> {
         }
         let last = out.last_mut().expect("pushed");
         last.3 = i + 1;
-        if matches!(e.action, Action::Read | Action::Export) && e.record.is_some() {
-            last.1 += seen.insert((e.system, e.record)) as u64;
+        if matches!(e.action(), Action::Read | Action::Export) && e.record.is_some() {
+            last.1 += seen.insert((e.system(), e.record)) as u64;
         }
     }
     out
@@ -42,15 +42,15 @@ pub const HABIT_DAYS: usize = 2;
 
 /// Which blocks of the record space an identity reads on which days: the
 /// part of the record space it habitually works in.
-pub struct Habits(hashbrown::HashMap<(u8, u32), Vec<i64>>);
+pub struct Habits(hashbrown::HashMap<(u16, u32), Vec<i64>>);
 
 impl Habits {
     /// The habits of a timeline.
     pub fn of(events: &[Event]) -> Habits {
-        let mut m: hashbrown::HashMap<(u8, u32), Vec<i64>> = hashbrown::HashMap::new();
+        let mut m: hashbrown::HashMap<(u16, u32), Vec<i64>> = hashbrown::HashMap::new();
         for e in events {
             if let Some(n) = e.record.as_number() {
-                let days = m.entry((e.system, n / HABIT_BLOCK)).or_default();
+                let days = m.entry((e.system(), n / HABIT_BLOCK)).or_default();
                 let d = e.time.div_euclid(DAY);
                 if days.last() != Some(&d) {
                     days.push(d);
@@ -74,9 +74,12 @@ impl Habits {
                 continue;
             };
             all += 1;
-            let other = self.0.get(&(e.system, n / HABIT_BLOCK)).map_or(0, |days| {
-                days.iter().filter(|&&d| d < from || d > to).count()
-            });
+            let other = self
+                .0
+                .get(&(e.system(), n / HABIT_BLOCK))
+                .map_or(0, |days| {
+                    days.iter().filter(|&&d| d < from || d > to).count()
+                });
             inside += (other >= HABIT_DAYS) as u64;
         }
         (all > 0).then(|| inside as f64 / all as f64)

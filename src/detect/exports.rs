@@ -17,10 +17,10 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     for (i, e) in events.iter().enumerate() {
-        if e.action != Action::Export {
+        if e.action() != Action::Export {
             continue;
         }
-        let system = ctx.system(e.system);
+        let system = ctx.system(e.system());
         let limit = c.systems.get(&system).copied().unwrap_or(c.max_rows);
         if (e.rows as u64) < limit {
             continue;

@@ -144,11 +144,11 @@ impl<'a> Context<'a> {
     pub fn line(&self, e: &Event) -> String {
         self.tables
             .origins
-            .place(&self.paths[e.file as usize], e.file, e.line)
+            .place(&self.paths[e.file() as usize], e.file(), e.line)
     }
 
     /// A system's name ([`NO_SYSTEM`] for events that name none).
-    pub fn system(&self, sym: u8) -> String {
+    pub fn system(&self, sym: u16) -> String {
         let name = self.tables.systems.text(sym as u32).into_owned();
         if name.is_empty() {
             NO_SYSTEM.into()
@@ -160,7 +160,7 @@ impl<'a> Context<'a> {
     /// A record range for evidence.
     pub fn records(
         &self,
-        system: u8,
+        system: u16,
         first: crate::event::Record,
         last: crate::event::Record,
     ) -> RecordRange {
@@ -302,8 +302,8 @@ pub enum RecordSpace {
 impl RecordSpace {
     /// Every system's record space in `tl`.
     pub fn of(tl: &Timelines) -> RecordSpace {
-        let systems: Vec<u8> = (0..tl.tables.systems.len().min(256))
-            .map(|s| s as u8)
+        let systems: Vec<u16> = (0..tl.tables.systems.len().min(Event::MAX_SYSTEMS))
+            .map(|s| s as u16)
             .collect();
         let counts = bulk::distinct_records_of(tl, &systems);
         RecordSpace::Known(
@@ -601,11 +601,11 @@ pub(crate) mod testing {
         Event {
             time: secs * 1000,
             record: Record(record),
-            system: 1,
-            action: Action::Read,
             line: secs as u32 + 1,
             ..Event::default()
         }
+        .with_system(1)
+        .with_action(Action::Read)
     }
 
     /// Runs a family's `detect` over a hand-built timeline of identity "who".
@@ -637,11 +637,11 @@ pub(crate) mod testing {
     pub fn act(secs: i64, action: Action) -> Event {
         Event {
             time: secs * 1000,
-            system: 1,
-            action,
             line: secs as u32 + 1,
             ..Event::default()
         }
+        .with_system(1)
+        .with_action(action)
     }
 }
 

@@ -19,7 +19,7 @@ const DAY: Millis = 86_400_000;
 /// other actions that name no record) do not, so a browser loading a page's
 /// images, scripts and styles in one burst is one page view, not a scraper.
 pub fn counts(e: &Event) -> bool {
-    e.action != crate::event::Action::Other || e.record.is_some()
+    e.action() != crate::event::Action::Other || e.record.is_some()
 }
 
 /// Runs the family's per-identity rules over one timeline.

@@ -57,14 +57,14 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 }
 
 fn is_data_access(e: &Event) -> bool {
-    matches!(e.action, Action::Read | Action::Search | Action::Export)
+    matches!(e.action(), Action::Read | Action::Search | Action::Export)
 }
 
 fn distinct_records(events: &[Event]) -> u64 {
     events
         .iter()
         .filter(|e| e.record.is_some())
-        .map(|e| (e.system, e.record))
+        .map(|e| (e.system(), e.record))
         .collect::<HashSet<_>>()
         .len() as u64
 }
@@ -80,12 +80,12 @@ fn embargo(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         .tables
         .systems
         .get_sym(campaign.system.as_bytes())
-        .map(|s| s as u8);
+        .map(|s| s as u16);
     if !campaign.system.is_empty() && system.is_none() {
         return; // the embargoed system never appears in these logs
     }
     let hits: Vec<usize> = (0..events.partition_point(|e| e.time < not_before))
-        .filter(|&i| is_data_access(&events[i]) && system.is_none_or(|s| events[i].system == s))
+        .filter(|&i| is_data_access(&events[i]) && system.is_none_or(|s| events[i].system() == s))
         .collect();
     // One finding per day-separated episode.
     let mut start = 0;
@@ -235,7 +235,7 @@ fn watched_record(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     for e in events {
         if let Some(&w) = ctx.watched.get(&e.record) {
             let watched = &ctx.watchlist.records[w];
-            let system_ok = watched.system.is_empty() || ctx.system(e.system) == watched.system;
+            let system_ok = watched.system.is_empty() || ctx.system(e.system()) == watched.system;
             let allowed = watched.allowed.contains(ctx.identity)
                 || role.is_some_and(|r| watched.allowed.contains(r));
             if system_ok && !allowed {
@@ -275,7 +275,7 @@ fn watched_record(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         );
         f.events = hits.len() as u64;
         f.evidence.samples = hits.iter().take(5).map(|e| ctx.line(e)).collect();
-        let system = ctx.system(hits[0].system);
+        let system = ctx.system(hits[0].system());
         f.evidence.records = Some(crate::finding::RecordRange {
             system: system.clone(),
             first: watched.record.clone(),
@@ -439,14 +439,14 @@ pub fn coordinated_findings<'a>(
         .map(|(key, members)| {
         let mut found = Vec::new();
         // The members' reads, in time order.
-        let mut reads: Vec<(Millis, u8, Record, usize, usize)> = Vec::new();
+        let mut reads: Vec<(Millis, u16, Record, usize, usize)> = Vec::new();
         for &m in members {
             let Some(range) = profiles[m].range.clone() else {
                 continue;
             };
             for (k, e) in tl.events[range.clone()].iter().enumerate() {
-                if matches!(e.action, Action::Read | Action::Export) && e.record.is_some() {
-                    reads.push((e.time, e.system, e.record, m, range.start + k));
+                if matches!(e.action(), Action::Read | Action::Export) && e.record.is_some() {
+                    reads.push((e.time, e.system(), e.record, m, range.start + k));
                 }
             }
         }
@@ -467,7 +467,7 @@ pub fn coordinated_findings<'a>(
         let mut chosen: Option<(u64, usize, usize, i64, u64)> = None;
         for &(window_secs, max_records) in &windows {
         let window = window_secs * 1000;
-        let mut counts: HashMap<(u8, Record), u32> = HashMap::new();
+        let mut counts: HashMap<(u16, Record), u32> = HashMap::new();
         let mut who: HashMap<usize, u32> = HashMap::new();
         let mut left = 0;
         let mut best: Option<(u64, usize, usize)> = None;
@@ -651,9 +651,9 @@ mod tests {
         .unwrap();
         let open = Event {
             record: case,
-            system: 2,
             ..read(5, 0)
-        };
+        }
+        .with_system(2);
         let f = run(&[open], &Config::default(), &w, &tables);
         assert_eq!(f.len(), 1);
         assert!(f[0].message.render().contains("case-41"));

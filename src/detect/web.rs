@@ -116,8 +116,8 @@ fn samples(events: &[Event], ctx: &Context, mut keep: impl FnMut(&Event) -> bool
 }
 
 /// A page: a request naming a record (an id, or a non-static path).
-fn page(e: &Event) -> Option<(u8, Record)> {
-    e.record.is_some().then_some((e.system, e.record))
+fn page(e: &Event) -> Option<(u16, Record)> {
+    e.record.is_some().then_some((e.system(), e.record))
 }
 
 fn crawl(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
@@ -154,7 +154,7 @@ fn crawl(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 
 /// Answers that say "no such target" or "not for you".
 fn refused(e: &Event) -> bool {
-    matches!(e.status, 403 | 404)
+    matches!(e.status(), 403 | 404)
 }
 
 fn probing(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
@@ -163,7 +163,7 @@ fn probing(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     if errors < c.min_targets {
         return;
     }
-    let target = |e: &Event| refused(e).then_some((e.system, e.record));
+    let target = |e: &Event| refused(e).then_some((e.system(), e.record));
     let fires = |distinct: u64, keyed: u64, all: u64| {
         distinct >= c.min_targets && keyed as f64 >= c.min_share * all as f64
     };
@@ -205,7 +205,7 @@ fn probing(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 /// Answers by which the server judged the client: forbidden, "I'm a
 /// teapot" (a common answer to known bots), too many requests.
 fn verdict(e: &Event) -> bool {
-    matches!(e.status, 403 | 418 | 429)
+    matches!(e.status(), 403 | 418 | 429)
 }
 
 fn server_verdict(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
@@ -214,7 +214,7 @@ fn server_verdict(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         verdict(e) as u64
     }) {
         let peak = &events[ep.peak_start..ep.peak_end];
-        let by_status = |s: u16| peak.iter().filter(|e| e.status == s).count() as u64;
+        let by_status = |s: u16| peak.iter().filter(|e| e.status() == s).count() as u64;
         let (s403, s418, s429) = (by_status(403), by_status(418), by_status(429));
         let mut f = ctx.finding(
             RuleId::ServerVerdict,
@@ -524,10 +524,7 @@ mod tests {
         let mut config = Config::default();
         let rules = only(&mut config, RuleId::Probing);
         let tables = tables(1);
-        let answer = |i: i64, record: u32, status: u16| Event {
-            status,
-            ..read(i * 5, record)
-        };
+        let answer = |i: i64, record: u32, status: u16| read(i * 5, record).with_status(status);
         let scan: Vec<Event> = (0..25).map(|i| answer(i, 1000 + i as u32, 404)).collect();
         let f = run(&scan, &rules, &tables);
         assert_eq!(f.len(), 1);
@@ -553,12 +550,7 @@ mod tests {
         let rules = only(&mut config, RuleId::ServerVerdict);
         let tables = tables(1);
         let answers = |n: i64, status: u16| -> Vec<Event> {
-            (0..n)
-                .map(|i| Event {
-                    status,
-                    ..read(i * 3, 1)
-                })
-                .collect()
+            (0..n).map(|i| read(i * 3, 1).with_status(status)).collect()
         };
         assert_eq!(run(&answers(10, 429), &rules, &tables).len(), 1);
         assert_eq!(run(&answers(10, 418), &rules, &tables).len(), 1);
