@@ -82,6 +82,21 @@ pub struct Gaps {
     pub too_short: u64,
 }
 
+/// What each source is judged against besides its own times: the logs'
+/// first and last event, and how many systems have events (one system is
+/// the logs themselves: it is judged over its own span, like a file).
+/// An engine that sees each source apart gathers these first, cheaply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logs {
+    /// The time of the logs' first event.
+    pub first: Millis,
+    /// The time of their last event.
+    pub last: Millis,
+    /// How many systems have events (the empty name, events that name
+    /// none, counts as one).
+    pub systems: usize,
+}
+
 /// The gaps in `timelines`, per file and per system.
 pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
     let mut gaps = Gaps::default();
@@ -98,22 +113,114 @@ pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
             times.push(e.time);
         }
     }
-    let logs_start = timelines.events.iter().map(|e| e.time).min().unwrap_or(0);
-    let logs_end = timelines.events.iter().map(|e| e.time).max().unwrap_or(0);
-    let systems_used = by_system.iter().filter(|t| !t.is_empty()).count();
+    let logs = Logs {
+        first: timelines.events.iter().map(|e| e.time).min().unwrap_or(0),
+        last: timelines.events.iter().map(|e| e.time).max().unwrap_or(0),
+        systems: by_system.iter().filter(|t| !t.is_empty()).count(),
+    };
     for (i, times) in by_file.iter_mut().enumerate() {
         let name = &timelines.paths[i];
-        judge(&mut gaps, Source::File, name, times, None, config);
+        gaps.add(judge_source(Source::File, name, times, &logs, config));
     }
-    for (i, times) in by_system.iter_mut().enumerate() {
-        let name = timelines.tables.systems.text(i as u32);
-        // One system is the logs themselves: its span is the logs'.
-        let span = (systems_used > 1).then_some((logs_start, logs_end));
-        judge(&mut gaps, Source::System, &name, times, span, config);
+    // Systems in the byte order of their names, not of their symbols
+    // (which follow first appearance): an order an engine that sees each
+    // system apart can give too. (It decides only between two systems
+    // whose names differ in bytes but read the same as UTF-8.)
+    let systems = &timelines.tables.systems;
+    let mut order: Vec<usize> = (0..by_system.len()).collect();
+    order.sort_by(|&a, &b| systems.get(a as u32).cmp(systems.get(b as u32)));
+    for i in order {
+        let name = systems.text(i as u32);
+        gaps.add(judge_source(
+            Source::System,
+            &name,
+            &mut by_system[i],
+            &logs,
+            config,
+        ));
     }
-    gaps.found
-        .sort_by(|a, b| (a.source, &a.name, &a.start).cmp(&(b.source, &b.name, &b.start)));
+    gaps.sort();
     gaps
+}
+
+/// The gaps of one source, from its event `times` (in any order) and the
+/// logs' [`Logs`]: what [`find`] does for each file and system, callable
+/// on its own by an engine that gathers each source's times apart. Its
+/// gaps are added to the others' with [`Gaps::add`], then
+/// [`Gaps::sort`]ed.
+///
+/// Exact with each time kept at most twice (see [`Times`]): a repeated
+/// time adds a quiet stretch of zero, which is never a gap and never the
+/// longest of a day, except that a repeat of the source's last time opens
+/// that day's account (with zero); a third copy adds nothing at all.
+pub fn judge_source(
+    source: Source,
+    name: &str,
+    times: &mut [Millis],
+    logs: &Logs,
+    config: &GapsConfig,
+) -> Gaps {
+    let mut gaps = Gaps::default();
+    if config.enabled {
+        let span =
+            (source == Source::System && logs.systems > 1).then_some((logs.first, logs.last));
+        judge(&mut gaps, source, name, times, span, config);
+    }
+    gaps
+}
+
+impl Gaps {
+    /// Adds the gaps of other sources.
+    pub fn add(&mut self, other: Gaps) {
+        self.found.extend(other.found);
+        self.too_short += other.too_short;
+    }
+
+    /// Puts the gaps in their reported order: by source, name and start
+    /// (a stable sort, so sources of one name keep the order they were
+    /// added in).
+    pub fn sort(&mut self) {
+        self.found
+            .sort_by(|a, b| (a.source, &a.name, &a.start).cmp(&(b.source, &b.name, &b.start)));
+    }
+}
+
+/// One source's event times as [`judge_source`] needs them, gathered one
+/// by one: a time already kept twice in a row is not kept again, so
+/// times added in order cost at most two entries per distinct
+/// millisecond (an engine's sorted stream of a busy source logged to the
+/// second keeps at most two times a second). In any order it stays exact:
+/// no time loses its second copy.
+#[derive(Debug, Clone, Default)]
+pub struct Times {
+    times: Vec<Millis>,
+}
+
+impl Times {
+    /// Adds one event's time.
+    pub fn push(&mut self, t: Millis) {
+        if let [.., a, b] = self.times[..] {
+            if a == t && b == t {
+                return;
+            }
+        }
+        self.times.push(t);
+    }
+
+    /// The times kept.
+    pub fn as_mut_slice(&mut self) -> &mut [Millis] {
+        &mut self.times
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
 }
 
 /// Adds the gaps of one source's event times.
@@ -372,6 +479,80 @@ mod tests {
             &GapsConfig::default(),
         );
         gaps
+    }
+
+    /// `working_days(21, &[10])` with each time repeated one to four
+    /// times, in an order shuffled by `seed`.
+    fn repeated(seed: u64) -> Vec<Millis> {
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let mut times = Vec::new();
+        for t in working_days(21, &[10]) {
+            for _ in 0..=next() % 4 {
+                times.push(t);
+            }
+        }
+        for i in (1..times.len()).rev() {
+            times.swap(i, next() as usize % (i + 1));
+        }
+        times
+    }
+
+    #[test]
+    fn times_kept_at_most_twice_judge_as_all_of_them() {
+        let config = GapsConfig::default();
+        let logs = Logs {
+            first: 0,
+            last: 22 * DAY_MS,
+            systems: 2,
+        };
+        for seed in 0..8 {
+            let all = repeated(seed);
+            for sorted in [false, true] {
+                let mut all = all.clone();
+                if sorted {
+                    all.sort_unstable();
+                }
+                let mut kept = Times::default();
+                for &t in &all {
+                    kept.push(t);
+                }
+                if sorted {
+                    assert!(kept.len() < all.len());
+                }
+                for source in [Source::File, Source::System] {
+                    let whole = judge_source(source, "s", &mut all.clone(), &logs, &config);
+                    // The lost night (and the system's silent last day).
+                    assert!(!whole.found.is_empty(), "{whole:?}");
+                    let capped = judge_source(source, "s", kept.as_mut_slice(), &logs, &config);
+                    assert_eq!(whole, capped, "seed {seed}, sorted {sorted}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeat_of_the_last_time_counts_but_not_a_third() {
+        // Six working days, then one time alone on the seventh: once, the
+        // seventh day has no quiet stretch of its own (too short to
+        // judge); repeated, it has one of zero (seven days: judged). So
+        // times cannot be made distinct, only kept at most twice.
+        let mut times = working_days(6, &[]);
+        let t = 6 * DAY_MS + 10 * H;
+        times.push(t);
+        let once = gaps_of(times.clone());
+        times.push(t);
+        let twice = gaps_of(times.clone());
+        times.push(t);
+        let thrice = gaps_of(times);
+        assert_eq!(once.too_short, 1);
+        assert_eq!(twice.too_short, 0);
+        assert_eq!(twice, thrice);
     }
 
     #[test]

@@ -1203,3 +1203,206 @@ impl Streamed {
         })
     }
 }
+
+// Gaps in the logs over events an engine moves. `gaps::find` judges each
+// file and each system over all of its event times, given the logs' first
+// and last event and the number of systems. An engine gathers those three
+// first (an aggregation by system: one row per system), then shuffles one
+// row per event and source (`file`, `system`, `time`) by source, sorted by
+// time within it, and streams each partition through a [`GapStream`],
+// which holds one source's times at a time (each distinct time at most
+// twice, see [`crate::gaps::Times`]) and judges it with
+// [`crate::gaps::judge_source`], the code `find` runs. The streams'
+// results are merged on the driver in the order `find` adds sources.
+// The cost: one source's distinct times, 8 bytes each (up to three times
+// that while the vector grows), in one task; a system that logs across
+// every file is the largest source.
+//
+// Why whole sources rather than summaries of slices of time merged
+// later: a source's verdict rests on its habits (the hours and weekdays
+// it logs in, from all of its days) and on the upper quartile of its
+// daily longest quiet stretches measured in those hours, so no slice can
+// measure its own stretches before every other slice is seen; a
+// mergeable form would need a second pass and its own code for what
+// `judge_source` does. Judging each source whole, with that very
+// function, is exact by construction.
+
+/// A source of gaps as an engine names it: a file by its index among the
+/// inputs, a system by the bytes of its name. Ordered as
+/// [`crate::gaps::find`] judges them: files by index, then systems by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum GapSource {
+    /// An input file.
+    File(u32),
+    /// A system (empty: events that name none).
+    System(Vec<u8>),
+}
+
+impl std::fmt::Display for GapSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GapSource::File(i) => write!(f, "input {i}"),
+            GapSource::System(s) => write!(f, "system `{}`", String::from_utf8_lossy(s)),
+        }
+    }
+}
+
+/// One partition of per-source event times, each source's rows together
+/// (sorted by time within it, so that repeated times cost nothing; any
+/// order is exact): rows with columns `file` (the input's index, or null
+/// for a row of a system), `system` (a system's name; read only when
+/// `file` is null) and `time` (milliseconds). Each source is judged once
+/// its rows have passed.
+pub struct GapStream {
+    paths: Vec<String>,
+    logs: crate::gaps::Logs,
+    config: crate::config::GapsConfig,
+    current: Option<GapSource>,
+    times: crate::gaps::Times,
+    judged: Vec<(GapSource, crate::gaps::Gaps)>,
+    seen: BTreeSet<GapSource>,
+    largest: usize,
+}
+
+impl GapStream {
+    /// A stream over the inputs `paths`, judged against `logs`.
+    pub fn new(
+        paths: Vec<String>,
+        logs: crate::gaps::Logs,
+        config: crate::config::GapsConfig,
+    ) -> GapStream {
+        GapStream {
+            paths,
+            logs,
+            config,
+            current: None,
+            times: crate::gaps::Times::default(),
+            judged: Vec::new(),
+            seen: BTreeSet::new(),
+            largest: 0,
+        }
+    }
+
+    /// Adds a batch of rows. A source seen again after another is an
+    /// error (its rows were not together), never half a judgement.
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<()> {
+        let bad = |name: &str, why: String| {
+            Error::new(
+                ErrorKind::Data,
+                format!("source batch: column `{name}` {why}"),
+            )
+        };
+        let column =
+            |name: &str| wire_column(batch, name).ok_or_else(|| bad(name, "is missing".into()));
+        let (file, system, time) = (column("file")?, column("system")?, column("time")?);
+        for i in 0..batch.num_rows() {
+            let t = wire_int(time, i)
+                .map_err(|why| bad("time", why))?
+                .ok_or_else(|| bad("time", "holds a null".into()))?;
+            let f = wire_int(file, i).map_err(|why| bad("file", why))?;
+            let same = match (&self.current, f) {
+                (Some(GapSource::File(c)), Some(f)) => i64::from(*c) == f,
+                (Some(GapSource::System(c)), None) => {
+                    let s = wire_bytes(system, i).map_err(|why| bad("system", why))?;
+                    c.as_slice() == s.unwrap_or_default()
+                }
+                _ => false,
+            };
+            if !same {
+                let source = match f {
+                    Some(f) => GapSource::File(
+                        u32::try_from(f)
+                            .map_err(|_| bad("file", format!("holds {f}, not an input's index")))?,
+                    ),
+                    None => GapSource::System(
+                        wire_bytes(system, i)
+                            .map_err(|why| bad("system", why))?
+                            .unwrap_or_default()
+                            .to_vec(),
+                    ),
+                };
+                self.judge()?;
+                if !self.seen.insert(source.clone()) {
+                    return Err(Error::new(
+                        ErrorKind::Data,
+                        format!("source batch: the rows of {source} are not together"),
+                    ));
+                }
+                self.current = Some(source);
+            }
+            self.times.push(t);
+        }
+        Ok(())
+    }
+
+    /// Judges the last source; the partition's result, as bytes for
+    /// [`gaps_of_streams`].
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        self.judge()?;
+        serde_json::to_vec(&self.judged)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("cannot encode gaps: {e}")))
+    }
+
+    /// The most times of one source held at once.
+    pub fn largest_source(&self) -> usize {
+        self.largest.max(self.times.len())
+    }
+
+    fn judge(&mut self) -> Result<()> {
+        let Some(source) = self.current.take() else {
+            return Ok(());
+        };
+        let mut times = std::mem::take(&mut self.times);
+        self.largest = self.largest.max(times.len());
+        let (kind, name) = match &source {
+            GapSource::File(i) => {
+                let name = self.paths.get(*i as usize).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Data,
+                        format!(
+                            "source batch: file index {i}, of {} inputs",
+                            self.paths.len()
+                        ),
+                    )
+                })?;
+                (crate::gaps::Source::File, name.clone())
+            }
+            GapSource::System(s) => (
+                crate::gaps::Source::System,
+                String::from_utf8_lossy(s).into_owned(),
+            ),
+        };
+        let gaps =
+            crate::gaps::judge_source(kind, &name, times.as_mut_slice(), &self.logs, &self.config);
+        self.judged.push((source, gaps));
+        Ok(())
+    }
+}
+
+/// The gaps of the logs from every [`GapStream`]'s result: what
+/// [`crate::gaps::find`] gives over the same events, provided each source
+/// was judged in one stream (a source judged twice is an error).
+pub fn gaps_of_streams(parts: &[Vec<u8>]) -> Result<crate::gaps::Gaps> {
+    let mut all: Vec<(GapSource, crate::gaps::Gaps)> = Vec::new();
+    for part in parts {
+        let judged: Vec<(GapSource, crate::gaps::Gaps)> = serde_json::from_slice(part)
+            .map_err(|e| Error::new(ErrorKind::Data, format!("not the gaps of a stream: {e}")))?;
+        all.extend(judged);
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(w) = all.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Error::new(
+            ErrorKind::Data,
+            format!(
+                "{:?} was judged in two streams: its rows were split",
+                w[0].0
+            ),
+        ));
+    }
+    let mut gaps = crate::gaps::Gaps::default();
+    for (_, g) in all {
+        gaps.add(g);
+    }
+    gaps.sort();
+    Ok(gaps)
+}

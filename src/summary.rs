@@ -328,26 +328,7 @@ impl Summary {
         for w in &self.warnings {
             let _ = writeln!(s, "warning: {w}");
         }
-        for g in &self.gaps.found {
-            let _ = writeln!(
-                s,
-                "gap: {} {}: no events from {} to {} ({} on days it logs; usually at most {} a day){}",
-                match g.source {
-                    crate::gaps::Source::File => "file",
-                    crate::gaps::Source::System => "system",
-                },
-                g.name,
-                g.start,
-                g.end,
-                duration(g.active_secs),
-                duration(g.usual_secs),
-                if g.trailing {
-                    ", then silent to the end of the logs"
-                } else {
-                    ""
-                },
-            );
-        }
+        s.push_str(&render_gaps(&self.gaps));
         if let Some(timing) = timing {
             let _ = writeln!(
                 s,
@@ -359,6 +340,32 @@ impl Summary {
         }
         s
     }
+}
+
+/// The gaps' lines of the summary (`gap: ...`), one a gap.
+pub fn render_gaps(gaps: &crate::gaps::Gaps) -> String {
+    let mut s = String::new();
+    for g in &gaps.found {
+        let _ = writeln!(
+            s,
+            "gap: {} {}: no events from {} to {} ({} on days it logs; usually at most {} a day){}",
+            match g.source {
+                crate::gaps::Source::File => "file",
+                crate::gaps::Source::System => "system",
+            },
+            g.name,
+            g.start,
+            g.end,
+            duration(g.active_secs),
+            duration(g.usual_secs),
+            if g.trailing {
+                ", then silent to the end of the logs"
+            } else {
+                ""
+            },
+        );
+    }
+    s
 }
 
 /// `secs` as hours and minutes (`18h10m`), or minutes under an hour.

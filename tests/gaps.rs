@@ -121,3 +121,107 @@ fn findings_across_the_gap_are_marked() {
         "a whole contest marks nothing"
     );
 }
+
+/// What an engine does (Spark through the Python package): the logs' span
+/// and systems gathered first, then one row per event and source, each
+/// source's rows together in one of two partitions (one sorted by time,
+/// one in reverse), streamed source by source, merged: the gaps of one
+/// scan, over two files of the same span.
+#[test]
+fn streamed_sources_give_the_gaps_of_scan() {
+    use arrow_array::builder::{BinaryBuilder, Int32Builder, Int64Builder};
+    use arrow_array::{ArrayRef, RecordBatch};
+    use scrapewatch::gaps::{Logs, Source};
+    use scrapewatch::partition::{gaps_of_streams, GapSource, GapStream};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    contest(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("cut.ndjson")).unwrap();
+    // Two files over the whole span: every other line.
+    let mut files = Vec::new();
+    for (k, name) in ["a.ndjson", "b.ndjson"].into_iter().enumerate() {
+        let part: String = text
+            .lines()
+            .skip(k)
+            .step_by(2)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, part).unwrap();
+        files.push(scrapewatch::input::Input::Path(path));
+    }
+    let config = scrapewatch::Config::default();
+    let scan = scrapewatch::scan::scan(&config, &files, &Default::default()).unwrap();
+    let expected = &scan.summary.gaps;
+    assert!(
+        expected.found.iter().any(|g| g.source == Source::File)
+            && expected.found.iter().any(|g| g.source == Source::System),
+        "{expected:?}"
+    );
+
+    let systems = |e: &scrapewatch::event::Event| scan.tables.systems.get(e.system() as u32);
+    let distinct: std::collections::BTreeSet<&[u8]> = scan.events.iter().map(systems).collect();
+    let logs = Logs {
+        first: scan.events.iter().map(|e| e.time).min().unwrap(),
+        last: scan.events.iter().map(|e| e.time).max().unwrap(),
+        systems: distinct.len(),
+    };
+    let mut rows: Vec<(GapSource, i64)> = Vec::new();
+    for e in &scan.events {
+        rows.push((GapSource::File(e.file()), e.time));
+        rows.push((GapSource::System(systems(e).to_vec()), e.time));
+    }
+    rows.sort();
+    let mut partitions: [Vec<(GapSource, i64)>; 2] = Default::default();
+    for (k, partition) in partitions.iter_mut().enumerate() {
+        // Sources alternate between the partitions; the second's rows run
+        // backwards in time.
+        let mut sources: Vec<&GapSource> = rows.iter().map(|r| &r.0).collect();
+        sources.dedup();
+        let mine: Vec<&GapSource> = sources.into_iter().skip(k).step_by(2).collect();
+        partition.extend(rows.iter().filter(|r| mine.contains(&&r.0)).cloned());
+        if k == 1 {
+            partition.reverse();
+        }
+    }
+    let mut parts = Vec::new();
+    for partition in &partitions {
+        let mut stream = GapStream::new(scan.paths.clone(), logs, config.gaps.clone());
+        for chunk in partition.chunks(7777) {
+            let (mut file, mut system, mut time) = (
+                Int32Builder::new(),
+                BinaryBuilder::new(),
+                Int64Builder::new(),
+            );
+            for (source, t) in chunk {
+                match source {
+                    GapSource::File(i) => {
+                        file.append_value(*i as i32);
+                        system.append_null();
+                    }
+                    GapSource::System(s) => {
+                        file.append_null();
+                        system.append_value(s);
+                    }
+                }
+                time.append_value(*t);
+            }
+            let columns: Vec<(&str, ArrayRef)> = vec![
+                ("file", Arc::new(file.finish())),
+                ("system", Arc::new(system.finish())),
+                ("time", Arc::new(time.finish())),
+            ];
+            stream
+                .push(&RecordBatch::try_from_iter(columns).unwrap())
+                .unwrap();
+        }
+        assert!(stream.largest_source() > 0);
+        parts.push(stream.finish().unwrap());
+    }
+    assert_eq!(&gaps_of_streams(&parts).unwrap(), expected);
+
+    // A source split between two streams is an error, not half a judgement.
+    let twice = [parts[0].clone(), parts[0].clone()];
+    assert!(gaps_of_streams(&twice).is_err());
+}

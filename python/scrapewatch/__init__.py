@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ._scrapewatch import (  # noqa: F401  (the package's public names)
     Detection,
+    GapStream,
     Job,
     IdentityStream,
     Merge,
@@ -27,6 +28,7 @@ from ._scrapewatch import (  # noqa: F401  (the package's public names)
     UsageError,
     add_populations,
     detect,
+    gaps_of_streams,
     parse,
     population,
     version,
@@ -35,6 +37,7 @@ from ._scrapewatch import (  # noqa: F401  (the package's public names)
 
 __all__ = [
     "Detection",
+    "GapStream",
     "Job",
     "IdentityStream",
     "Merge",
@@ -42,6 +45,7 @@ __all__ = [
     "UsageError",
     "add_populations",
     "detect",
+    "gaps_of_streams",
     "parse",
     "population",
     "scan",

@@ -16,6 +16,10 @@ class Detection:
     """Ranked findings, suppressed ones (allow-listed identities) last."""
 
     def __len__(self) -> int: ...
+    @property
+    def gaps(self) -> str:
+        """The gaps in the logs as JSON: ``summary.gaps`` of
+        ``scrapewatch scan --summary-json``."""
     def to_arrow(self, show_suppressed: bool = False) -> pa.Table:
         """The findings as a table with the content of the JSON output."""
     def json_lines(self, show_suppressed: bool = False) -> str:
@@ -36,6 +40,9 @@ class Job:
     @property
     def quiet(self) -> bool:
         """Whether ``--quiet`` was given."""
+    @property
+    def finds_gaps(self) -> bool:
+        """Whether gaps in the logs are looked for (``gaps.enabled``)."""
     @property
     def settings(self) -> bytes:
         """The job's configuration, watchlist and scan options, for the
@@ -73,9 +80,12 @@ class Merge:
     @property
     def systems(self) -> list[bytes]:
         """Systems whose distinct records :meth:`finish` needs."""
-    def finish(self, needed: Any, records: Any, paths: list[str]) -> Detection:
+    def finish(
+        self, needed: Any, records: Any, paths: list[str], gaps: bytes | None = None
+    ) -> Detection:
         """The findings of one scan, from the events of :attr:`needed` and
-        the distinct records of :attr:`systems`."""
+        the distinct records of :attr:`systems`; those touching one of
+        ``gaps`` (from :func:`gaps_of_streams`) are marked with it."""
 
 def wire_schema() -> pa.Schema:
     """The schema of events as :func:`parse` gives them."""
@@ -103,3 +113,25 @@ class IdentityStream:
     @property
     def largest_identity(self) -> int:
         """The most events of one identity held."""
+
+class GapStream:
+    """One partition of per-source event times (columns ``file``, null on
+    a system's row, ``system`` and ``time``), each source's rows together,
+    sorted by time within it; holds one source's times at a time and judges
+    it as ``scrapewatch scan`` does, given the logs' first and last event
+    time and how many systems have events."""
+
+    def __init__(
+        self, settings: bytes, paths: list[str], first: int, last: int, systems: int
+    ) -> None: ...
+    def push(self, batch: pa.RecordBatch) -> None:
+        """Adds a batch of rows."""
+    def finish(self) -> bytes:
+        """The partition's gaps."""
+    @property
+    def largest_source(self) -> int:
+        """The most times of one source held at once."""
+
+def gaps_of_streams(parts: list[bytes]) -> bytes:
+    """The gaps in the logs (JSON, for :meth:`Merge.finish`) from every
+    :class:`GapStream`'s result."""

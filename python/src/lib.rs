@@ -30,6 +30,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use scrapewatch::detect::{Population, NO_SYSTEM};
+use scrapewatch::gaps::Gaps;
 use scrapewatch::input::{self, Input};
 use scrapewatch::output::{self, OutputFormat};
 use scrapewatch::partition::{self, Decision, Partial};
@@ -207,6 +208,12 @@ impl Job {
         self.args.out.quiet
     }
 
+    /// Whether gaps in the logs are looked for (`gaps.enabled`).
+    #[getter]
+    fn finds_gaps(&self) -> bool {
+        self.config.gaps.enabled
+    }
+
     /// The job's settings as bytes, for [`parse`], [`population`],
     /// [`detect`] and [`Merge`] on the workers.
     #[getter]
@@ -237,7 +244,7 @@ impl Job {
             .collect();
         let options = self.args.scan.options();
         let (config, watchlist) = (&self.config, &self.watchlist);
-        let detection = py.detach(|| -> scrapewatch::Result<scrapewatch::Detection> {
+        let result = py.detach(|| -> scrapewatch::Result<(scrapewatch::Detection, Gaps)> {
             let scanned = scrapewatch::scan(config, &inputs, &options)?;
             if let Some(e) = scanned.errors.first() {
                 return Err(e.clone());
@@ -245,11 +252,10 @@ impl Job {
             let mut detection = scrapewatch::detect(&scanned.timelines(), config, watchlist)?;
             // As `scrapewatch scan` does: findings touching a gap name it.
             scrapewatch::gaps::mark(&mut detection.findings, &scanned.summary.gaps);
-            Ok(detection)
+            Ok((detection, scanned.summary.gaps))
         });
-        Ok(Detection {
-            detection: detection.map_err(error)?,
-        })
+        let (detection, gaps) = result.map_err(error)?;
+        Ok(Detection { detection, gaps })
     }
 
     /// Writes the findings as `scrapewatch scan` would with these options
@@ -265,6 +271,11 @@ impl Job {
         out.write_findings(&shown, pseudonymizer.is_some())
             .map_err(anyhow_error)?;
         if !out.quiet {
+            // As in `scrapewatch scan`'s summary, before the count.
+            eprint!(
+                "{}",
+                output::printable_lines(&scrapewatch::summary::render_gaps(&detection.gaps))
+            );
             out.tell(&detection.detection);
         }
         let failed = failed || !self.resolve_errors.is_empty();
@@ -481,6 +492,80 @@ impl IdentityStream {
     }
 }
 
+/// One engine partition of per-source event times, each source's rows
+/// together (sorted by time within it): rows of `file` (an input's index,
+/// null on a system's row), `system` and `time`. Holds one source's times
+/// at a time (each distinct time at most twice) and judges it with the
+/// code `scrapewatch scan` runs, given the logs' first and last event
+/// time and how many systems have events.
+/// `finish()` gives the partition's gaps as bytes for [`gaps_of_streams`].
+#[pyclass(module = "scrapewatch._scrapewatch")]
+struct GapStream {
+    stream: Option<partition::GapStream>,
+}
+
+#[pymethods]
+impl GapStream {
+    #[new]
+    fn new(
+        settings: &[u8],
+        paths: Vec<String>,
+        first: i64,
+        last: i64,
+        systems: usize,
+    ) -> PyResult<Self> {
+        let (config, _, _) = Settings::read(settings)?;
+        let logs = scrapewatch::gaps::Logs {
+            first,
+            last,
+            systems,
+        };
+        Ok(GapStream {
+            stream: Some(partition::GapStream::new(paths, logs, config.gaps)),
+        })
+    }
+
+    /// Adds a pyarrow RecordBatch of rows.
+    fn push(&mut self, py: Python<'_>, batch: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch = RecordBatch::from_pyarrow_bound(batch)?;
+        let stream = self
+            .stream
+            .as_mut()
+            .ok_or_else(|| error("this stream has already finished"))?;
+        py.detach(|| stream.push(&batch)).map_err(error)
+    }
+
+    /// The partition's gaps, as bytes.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let stream = self
+            .stream
+            .take()
+            .ok_or_else(|| error("this stream has already finished"))?;
+        let bytes = py.detach(|| stream.finish()).map_err(error)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The most times of one source held at once.
+    #[getter]
+    fn largest_source(&self) -> usize {
+        self.stream
+            .as_ref()
+            .map_or(0, partition::GapStream::largest_source)
+    }
+}
+
+/// The gaps in the logs from every [`GapStream`]'s result (each source
+/// judged in one stream), as JSON bytes for [`Merge::finish`]: the gaps
+/// `scrapewatch scan` finds.
+#[pyfunction]
+fn gaps_of_streams<'py>(py: Python<'py>, parts: Vec<Vec<u8>>) -> PyResult<Bound<'py, PyBytes>> {
+    let gaps = py
+        .detach(|| partition::gaps_of_streams(&parts))
+        .map_err(error)?;
+    let bytes = serde_json::to_vec(&gaps).map_err(error)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// The last step: every identity's partial result in, the rules that
 /// compare identities decided, then the events they need and the record
 /// space asked for, and the ranked findings out.
@@ -548,13 +633,17 @@ impl Merge {
 
     /// The ranked findings of one scan: `needed` holds the events of
     /// `needed` identities, `records` every distinct (`system`,
-    /// `record_id`, `record_text`) of the `systems`, `paths` the inputs.
+    /// `record_id`, `record_text`) of the `systems`, `paths` the inputs;
+    /// `gaps` the gaps in the logs (from [`gaps_of_streams`]), which the
+    /// findings touching one name, as `scrapewatch scan`'s do.
+    #[pyo3(signature = (needed, records, paths, gaps = None))]
     fn finish(
         &mut self,
         py: Python<'_>,
         needed: &Bound<'_, PyAny>,
         records: &Bound<'_, PyAny>,
         paths: Vec<String>,
+        gaps: Option<&[u8]>,
     ) -> PyResult<Detection> {
         let decision = self
             .decision
@@ -562,14 +651,23 @@ impl Merge {
             .ok_or_else(|| error("this merge has already finished"))?;
         let needed = batches(needed)?;
         let records = batches(records)?;
+        let gaps: Gaps = match gaps {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| error(format!("not the gaps of a scan: {e}")))?,
+            None => Gaps::default(),
+        };
         let (config, watchlist, population) = (&self.config, &self.watchlist, &self.population);
         let detection = py.detach(|| -> scrapewatch::Result<scrapewatch::Detection> {
             let loaded = partition::load_wire(&needed, paths.len())?;
             let space = partition::record_space_of(&partition::load_wire(&records, 1)?);
-            decision.finish(&loaded, &paths, config, watchlist, population, space)
+            let mut detection =
+                decision.finish(&loaded, &paths, config, watchlist, population, space)?;
+            scrapewatch::gaps::mark(&mut detection.findings, &gaps);
+            Ok(detection)
         });
         Ok(Detection {
             detection: detection.map_err(error)?,
+            gaps,
         })
     }
 }
@@ -586,12 +684,22 @@ impl Merge {
 #[pyclass(module = "scrapewatch._scrapewatch", frozen)]
 struct Detection {
     detection: scrapewatch::Detection,
+    gaps: Gaps,
 }
 
 #[pymethods]
 impl Detection {
     fn __len__(&self) -> usize {
         self.detection.findings.len()
+    }
+
+    /// The gaps in the logs, as JSON: `summary.gaps` of
+    /// `scrapewatch scan --summary-json`, its keys in the same order.
+    #[getter]
+    fn gaps(&self) -> PyResult<String> {
+        // Through a `Value`, as the summary is written: keys sorted.
+        let value = serde_json::to_value(&self.gaps).map_err(error)?;
+        serde_json::to_string(&value).map_err(error)
     }
 
     /// The findings as a pyarrow Table, one row per finding with the
@@ -720,11 +828,13 @@ fn _scrapewatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Merge>()?;
     m.add_class::<IdentityStream>()?;
     m.add_class::<Detection>()?;
+    m.add_class::<GapStream>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(population, m)?)?;
     m.add_function(wrap_pyfunction!(add_populations, m)?)?;
     m.add_function(wrap_pyfunction!(detect, m)?)?;
     m.add_function(wrap_pyfunction!(wire_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(gaps_of_streams, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }

@@ -62,6 +62,35 @@ def generated(tmp_path_factory) -> dict[str, tuple[list[str], str]]:
     return cases
 
 
+@pytest.fixture(scope="session")
+def cut_contest(tmp_path_factory) -> tuple[list[str], str]:
+    """Logs with a gap: generated contest seed 5 (100k events) without
+    2025-06-05 18:00 to 2025-06-06 12:00 UTC (as tests/gaps.rs), its lines
+    dealt alternately into two files (two file sources of the same span):
+    (log files, watchlist)."""
+    root = tmp_path_factory.mktemp("cut")
+    subprocess.run(
+        [str(binary()), "generate", "--out", str(root), "--events", "100000",
+         "--seed", "5", "--format", "ndjson"],
+        check=True,
+        capture_output=True,
+    )
+    lines = (root / "events.ndjson").read_text().splitlines(keepends=True)
+
+    def lost(line: str) -> bool:
+        at = line.index('"ts":"') + 6
+        return "2025-06-05T18:00:00" <= line[at:at + 19] <= "2025-06-06T11:59:59"
+
+    kept = [line for line in lines if not lost(line)]
+    assert len(kept) + 500 < len(lines), "the night had events"
+    files = []
+    for k in range(2):
+        path = root / f"cut{k}.ndjson"
+        path.write_text("".join(kept[k::2]))
+        files.append(str(path))
+    return files, str(root / "watchlist.csv")
+
+
 CONTEST_ARGS = ["data/contest/events.ndjson.gz", "--watchlist", "data/contest/watchlist.csv"]
 
 

@@ -1,13 +1,14 @@
 """`python -m scrapewatch.spark scan` on `local[2]` gives the findings of
 `scrapewatch scan` byte for byte: the bundled contest (JSON and CSV, file
-names relative as given) and two generated contests of other seeds."""
+names relative as given), two generated contests of other seeds, and
+logs with a gap (the gaps and the findings marked with them)."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import CONTEST_ARGS, REPO, spark_session
-from sparkcase import module_scan, same_as_cli, spark_scan
+from sparkcase import module_scan, same_as_cli, same_gaps_as_cli, spark_scan
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +41,8 @@ def test_a_siem_format_and_pseudonyms(spark, tmp_path, monkeypatch):
     args = [*CONTEST_ARGS, "--output-format", "ocsf", "--pseudonymize", str(key)]
     out = spark_scan(spark, args, tmp_path / "spark.ocsf")
     same_as_cli(out, args, tmp_path, "contest-ocsf")
+
+
+def test_logs_with_a_gap(spark, cut_contest, tmp_path, capfd):
+    files, watchlist = cut_contest
+    same_gaps_as_cli(spark, files, watchlist, tmp_path, capfd)
