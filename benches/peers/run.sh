@@ -42,18 +42,18 @@ add() { # name file cmd...
 }
 add "wc -l" "$nd" wc -l "$nd"
 add "scrapewatch --no-detect" "$nd" $bin scan -q --no-detect "$nd"
-add "scrapewatch, all 15 rules" "$nd" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$nd"
+add "scrapewatch, all rules" "$nd" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$nd"
 add "DuckDB SQL, 5 queries" "$nd" bench-data/venv/bin/python benches/peers/duckdb_families.py "$nd" "$out/ndjson/watchlist.csv"
 add "scrapewatch --no-detect (parquet)" "$pq" $bin scan -q --no-detect "$pq"
-add "scrapewatch, all 15 rules (parquet)" "$pq" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$pq"
+add "scrapewatch, all rules (parquet)" "$pq" $bin scan -q --watchlist "$out/ndjson/watchlist.csv" "$pq"
 add "DuckDB SQL, 5 queries (parquet)" "$pq" bench-data/venv/bin/python benches/peers/duckdb_families.py "$pq" "$out/ndjson/watchlist.csv"
 add "wc -l (clf)" "$clf" wc -l "$clf"
-add "scrapewatch, all 15 rules (clf)" "$clf" $bin scan -q --config "$out/clf/config.toml" --watchlist "$out/clf/watchlist.csv" "$clf"
+add "scrapewatch, all rules (clf)" "$clf" $bin scan -q --config "$out/clf/config.toml" --watchlist "$out/clf/watchlist.csv" "$clf"
 add "GoAccess (clf)" "$clf" goaccess "$clf" --log-format=COMBINED --no-global-config -o "$out/goaccess.json"
 
 # The reference for the ratio: scrapewatch with all rules on the same file.
-ref_nd=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$1 == "scrapewatch, all 15 rules" { print $3 }')
-ref_clf=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$1 == "scrapewatch, all 15 rules (clf)" { print $3 }')
+ref_nd=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$1 == "scrapewatch, all rules" { print $3 }')
+ref_clf=$(printf '%s\n' "${rows[@]}" | awk -F'|' '$1 == "scrapewatch, all rules (clf)" { print $3 }')
 echo "events: $events; runs: $runs (medians); commit $(git rev-parse --short HEAD); $(nproc) cores"
 echo "| tool | wall | GB/s | events/s | peak RSS | x scrapewatch (all rules) |"
 echo "|---|---|---|---|---|---|"
