@@ -321,6 +321,19 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_string_keeps_its_symbol() {
+        let mut i = Interner::new();
+        let a = i.intern(b"a");
+        assert_eq!(i.intern(b"a"), a);
+        let ab = i.intern(b"ab");
+        assert_eq!(i.intern(b"ab"), ab);
+        assert_eq!(i.intern(b"a"), a);
+        assert_eq!(i.intern(b""), 2);
+        assert_eq!(i.intern(b""), 2);
+        assert_eq!(i.len(), 3);
+    }
+
+    #[test]
     fn same_agrees_with_slice_equality_at_every_length() {
         let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
         for n in 0..=40 {

@@ -546,6 +546,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_sharing_a_slot_are_each_found() {
+        // Alike in length and first, middle and last byte: one slot
+        // whatever the multiplier, searched in turn.
+        let p = Parser::with_keys(&[("abcdb", Field::Account), ("axcyb", Field::Ip)]);
+        let mut raw = Raw::default();
+        p.parse(br#"{"azczb":"no","axcyb":"ip","abcdb":"acc"}"#, &mut raw)
+            .unwrap();
+        assert_eq!(raw.get(Field::Account).unwrap().bytes, b"acc");
+        assert_eq!(raw.get(Field::Ip).unwrap().bytes, b"ip");
+        let node = &p.root;
+        assert_eq!(node.slots[slot(b"abcdb", node.mul)], SHARED);
+    }
+
+    #[test]
     fn nested_paths() {
         let fields = Fields {
             account: "user.id".into(),
