@@ -12,6 +12,7 @@ pub use crate::identity::{Cidr, IdentitySpec, Part};
 type Parsed<T> = std::result::Result<T, Reason>;
 use crate::event::{Action, Event, Record, Tables};
 use crate::format::{trim, Escape, Field, Parser, Raw, Text, Wrapper};
+use crate::intern::{same, Sym};
 use crate::tally::{excerpt, Counts, Example, Examples, Kind, Note, Reason};
 use crate::time::Millis;
 use hashbrown::HashMap;
@@ -163,6 +164,19 @@ pub struct Batch {
     /// First noted lines of each note (batch-local line numbers).
     pub notes: Examples<Note>,
     scratch: Scratch,
+    repeats: Repeats,
+}
+
+/// The previous line's client and action word, with what they gave. Log
+/// lines come in runs of one actor, so a line often repeats them, and a
+/// compare with the previous line's values is cheaper than hashing them.
+/// (Identity, system and record tables keep their own last symbol.)
+#[derive(Default)]
+struct Repeats {
+    client: Option<Sym>,
+    /// The last action word as written, and its action (`None`: no word yet).
+    action_word: Vec<u8>,
+    action: Option<Action>,
 }
 
 /// The first line of `bytes` (without its newline), the bytes after it,
@@ -450,6 +464,7 @@ impl Batch {
             counts,
             notes,
             scratch,
+            repeats,
             ..
         } = self;
         let ts = raw.get(Field::Ts).ok_or(Reason::MissingTime)?;
@@ -504,7 +519,14 @@ impl Batch {
         let ip = ip.unwrap_or_default();
         let agent = agent.unwrap_or_default();
         let session = session.unwrap_or_default();
-        let client = tables.intern_client(ip, agent, session);
+        let client = match repeats.client {
+            Some(c) if same_client(tables.client_parts(c), (ip, agent, session)) => c,
+            _ => {
+                let c = tables.intern_client(ip, agent, session);
+                repeats.client = Some(c);
+                c
+            }
+        };
 
         let record = match raw.get(Field::Record) {
             Some(t) => {
@@ -517,7 +539,19 @@ impl Batch {
             None => Record::NONE,
         };
         let action = match raw.get(Field::Action) {
-            Some(t) => rules.vocabulary.action(t.decode(&mut scratch.other)),
+            Some(t) => {
+                let word = t.decode(&mut scratch.other);
+                match repeats.action {
+                    Some(a) if same(&repeats.action_word, word) => a,
+                    _ => {
+                        let a = rules.vocabulary.action(word);
+                        repeats.action_word.clear();
+                        repeats.action_word.extend_from_slice(word);
+                        repeats.action = Some(a);
+                        a
+                    }
+                }
+            }
             None if record.is_some() => Action::Read,
             None => Action::Other,
         };
@@ -554,6 +588,12 @@ impl Batch {
         .with_status(status)
         .with_action(action))
     }
+}
+
+/// Whether a client's (ip, agent, session) are these.
+#[inline(always)]
+fn same_client(a: (&[u8], &[u8], &[u8]), b: (&[u8], &[u8], &[u8])) -> bool {
+    same(a.0, b.0) && same(a.2, b.2) && same(a.1, b.1)
 }
 
 /// Keeps the current line as an example of `kind` if it is among the

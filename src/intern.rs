@@ -18,6 +18,10 @@ pub struct Interner {
     ends: Vec<usize>,
     table: HashTable<Sym>,
     hasher: DefaultHashBuilder,
+    /// The symbol [`Interner::intern`] returned last: log lines come in
+    /// runs of one actor, so a string is often the previous line's, and
+    /// then one compare finds it without hashing or probing.
+    last: Option<Sym>,
 }
 
 impl Interner {
@@ -29,21 +33,30 @@ impl Interner {
     /// The symbol of `s`, adding it if new.
     #[inline]
     pub fn intern(&mut self, s: &[u8]) -> Sym {
+        if let Some(last) = self.last {
+            if same(slice(&self.arena, &self.ends, last), s) {
+                return last;
+            }
+        }
         let hash = self.hasher.hash_one(s);
         let Interner {
             arena, ends, table, ..
         } = self;
         let found = table.find(hash, |&sym| same(slice(arena, ends, sym), s));
-        if let Some(&sym) = found {
-            return sym;
-        }
-        let sym = ends.len() as Sym;
-        arena.extend_from_slice(s);
-        ends.push(arena.len());
-        let hasher = &self.hasher;
-        table.insert_unique(hash, sym, |&other| {
-            hasher.hash_one(slice(arena, ends, other))
-        });
+        let sym = match found {
+            Some(&sym) => sym,
+            None => {
+                let sym = ends.len() as Sym;
+                arena.extend_from_slice(s);
+                ends.push(arena.len());
+                let hasher = &self.hasher;
+                table.insert_unique(hash, sym, |&other| {
+                    hasher.hash_one(slice(arena, ends, other))
+                });
+                sym
+            }
+        };
+        self.last = Some(sym);
         sym
     }
 
@@ -119,6 +132,7 @@ impl Interner {
             ends,
             table,
             hasher,
+            ..
         } = self;
         table.insert_unique(hash, sym, |&other| {
             hasher.hash_one(slice(arena, ends, other))
@@ -304,6 +318,19 @@ mod tests {
         let sorted = i.renumbered(&rank);
         assert_eq!(sorted.get(0), b"");
         assert_eq!(sorted.get(2), b"bob");
+    }
+
+    #[test]
+    fn a_repeated_string_keeps_its_symbol() {
+        let mut i = Interner::new();
+        let a = i.intern(b"a");
+        assert_eq!(i.intern(b"a"), a);
+        let ab = i.intern(b"ab");
+        assert_eq!(i.intern(b"ab"), ab);
+        assert_eq!(i.intern(b"a"), a);
+        assert_eq!(i.intern(b""), 2);
+        assert_eq!(i.intern(b""), 2);
+        assert_eq!(i.len(), 3);
     }
 
     #[test]

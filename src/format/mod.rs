@@ -312,7 +312,21 @@ impl<'a> Text<'a> {
 
     /// The unescaped bytes: borrowed when nothing needs unescaping (the
     /// common case), else written into `scratch`.
+    #[inline(always)]
     pub fn decode<'s>(&self, scratch: &'s mut Vec<u8>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        match self.escape {
+            Escape::None | Escape::Array => self.bytes,
+            _ => self.unescape(scratch),
+        }
+    }
+
+    /// [`Text::decode`] of escaped text, off the common path (inlined,
+    /// the whole of it made every field's decode a call).
+    #[inline(never)]
+    fn unescape<'s>(&self, scratch: &'s mut Vec<u8>) -> &'s [u8]
     where
         'a: 's,
     {

@@ -13,9 +13,55 @@ use crate::intern::same;
 use crate::tally::Reason;
 
 /// The keys wanted at one level of nesting.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Node {
     keys: Vec<(Box<[u8]>, Target)>,
+    /// Where each key is found: `slots[slot(key)]` is its index in `keys`
+    /// plus one, 0 for no key, or [`SHARED`] when keys share the slot (then
+    /// they are searched in turn). One multiply and one compare per key of
+    /// a line, instead of comparing it with every wanted key.
+    slots: [u8; SLOTS],
+    /// The multiplier of [`slot`] that spreads this node's keys best.
+    mul: u32,
+}
+
+const SLOTS: usize = 128;
+const SHARED: u8 = u8::MAX;
+
+impl Default for Node {
+    fn default() -> Node {
+        Node {
+            keys: Vec::new(),
+            slots: [0; SLOTS],
+            mul: MULS[0],
+        }
+    }
+}
+
+/// Odd multipliers tried in turn for a node's slots.
+const MULS: [u32; 8] = [
+    0x9E37_79B1,
+    0x85EB_CA77,
+    0xC2B2_AE3D,
+    0x27D4_EB2F,
+    0x1656_67B1,
+    0xD3A2_646D,
+    0xFD70_46C5,
+    0xB55A_4F09,
+];
+
+/// The slot of `key` under `mul`: its length and first, middle and last
+/// bytes, mixed by one multiply.
+#[inline(always)]
+fn slot(key: &[u8], mul: u32) -> usize {
+    let n = key.len();
+    let x = match n {
+        0 => 0,
+        _ => {
+            n as u32 ^ (key[0] as u32) << 8 ^ (key[n / 2] as u32) << 16 ^ (key[n - 1] as u32) << 24
+        }
+    };
+    (x.wrapping_mul(mul) >> (32 - SLOTS.trailing_zeros())) as usize
 }
 
 #[derive(Debug)]
@@ -33,6 +79,7 @@ impl Node {
                 Some(_) => {} // the first mapping of a key wins
                 None => self.keys.push((key.into(), Target::Field(field))),
             }
+            self.index();
             return;
         }
         let idx = pos.unwrap_or_else(|| {
@@ -43,12 +90,47 @@ impl Node {
         if let Target::Nested(node) = &mut self.keys[idx].1 {
             node.insert(&path[1..], field);
         }
+        self.index();
+    }
+
+    /// Fills `slots` for the keys, with the multiplier that leaves the
+    /// fewest keys sharing a slot (keys alike in length and in the bytes
+    /// read may share one whatever the multiplier; they are still found).
+    fn index(&mut self) {
+        let fill = |mul: u32| {
+            let mut slots = [0u8; SLOTS];
+            let mut shared = 0;
+            for (i, (key, _)) in self.keys.iter().enumerate() {
+                let s = &mut slots[slot(key, mul)];
+                if *s == 0 && i < SHARED as usize - 1 {
+                    *s = i as u8 + 1;
+                } else {
+                    *s = SHARED;
+                    shared += 1;
+                }
+            }
+            (shared, slots, mul)
+        };
+        let (_, slots, mul) = MULS
+            .iter()
+            .map(|&m| fill(m))
+            .min_by_key(|(shared, _, _)| *shared)
+            .expect("multipliers");
+        self.slots = slots;
+        self.mul = mul;
     }
 
     /// The target of `key`.
     #[inline]
     fn find(&self, key: &[u8]) -> Option<&Target> {
-        self.keys.iter().find(|(k, _)| same(k, key)).map(|(_, t)| t)
+        match self.slots[slot(key, self.mul)] {
+            0 => None,
+            SHARED => self.keys.iter().find(|(k, _)| same(k, key)).map(|(_, t)| t),
+            i => {
+                let (k, t) = &self.keys[i as usize - 1];
+                same(k, key).then_some(t)
+            }
+        }
     }
 }
 
@@ -461,6 +543,20 @@ mod tests {
                 (Field::Record, "123".into()),
             ]
         );
+    }
+
+    #[test]
+    fn keys_sharing_a_slot_are_each_found() {
+        // Alike in length and first, middle and last byte: one slot
+        // whatever the multiplier, searched in turn.
+        let p = Parser::with_keys(&[("abcdb", Field::Account), ("axcyb", Field::Ip)]);
+        let mut raw = Raw::default();
+        p.parse(br#"{"azczb":"no","axcyb":"ip","abcdb":"acc"}"#, &mut raw)
+            .unwrap();
+        assert_eq!(raw.get(Field::Account).unwrap().bytes, b"acc");
+        assert_eq!(raw.get(Field::Ip).unwrap().bytes, b"ip");
+        let node = &p.root;
+        assert_eq!(node.slots[slot(b"abcdb", node.mul)], SHARED);
     }
 
     #[test]
