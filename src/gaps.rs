@@ -22,6 +22,7 @@ use crate::config::GapsConfig;
 use crate::finding::Finding;
 use crate::time::Millis;
 use crate::timeline::Timelines;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 const DAY_MS: Millis = 86_400_000;
@@ -118,10 +119,6 @@ pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
         last: timelines.events.iter().map(|e| e.time).max().unwrap_or(0),
         systems: by_system.iter().filter(|t| !t.is_empty()).count(),
     };
-    for (i, times) in by_file.iter_mut().enumerate() {
-        let name = &timelines.paths[i];
-        gaps.add(judge_source(Source::File, name, times, &logs, config));
-    }
     // Systems in the byte order of their names, not of their symbols
     // (which follow first appearance): an order an engine that sees each
     // system apart can give too. (It decides only between two systems
@@ -129,15 +126,25 @@ pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
     let systems = &timelines.tables.systems;
     let mut order: Vec<usize> = (0..by_system.len()).collect();
     order.sort_by(|&a, &b| systems.get(a as u32).cmp(systems.get(b as u32)));
+    let mut by_system: Vec<Option<Vec<Millis>>> = by_system.into_iter().map(Some).collect();
+    let mut sources: Vec<(Source, String, Vec<Millis>)> = timelines
+        .paths
+        .iter()
+        .zip(by_file)
+        .map(|(name, times)| (Source::File, name.clone(), times))
+        .collect();
     for i in order {
-        let name = systems.text(i as u32);
-        gaps.add(judge_source(
-            Source::System,
-            &name,
-            &mut by_system[i],
-            &logs,
-            config,
-        ));
+        let times = by_system[i].take().unwrap_or_default();
+        sources.push((Source::System, systems.text(i as u32).into_owned(), times));
+    }
+    // Sources are judged in parallel (and each sorts its times in
+    // parallel), then added in the order above.
+    let judged: Vec<Gaps> = sources
+        .par_iter_mut()
+        .map(|(source, name, times)| judge_source(*source, name, times, &logs, config))
+        .collect();
+    for g in judged {
+        gaps.add(g);
     }
     gaps.sort();
     gaps
@@ -235,7 +242,7 @@ fn judge(
     if times.is_empty() {
         return;
     }
-    times.sort_unstable();
+    times.par_sort_unstable();
     // A system is judged over the whole logs' span (it may be silent at
     // either end); a file over its own.
     let span = match logs {
