@@ -242,7 +242,12 @@ fn judge(
     if times.is_empty() {
         return;
     }
-    times.par_sort_unstable();
+    // (Rayon's sort on one thread is slower than the standard one.)
+    if rayon::current_num_threads() > 1 {
+        times.par_sort_unstable();
+    } else {
+        times.sort_unstable();
+    }
     // A system is judged over the whole logs' span (it may be silent at
     // either end); a file over its own.
     let span = match logs {
