@@ -98,7 +98,9 @@ pub struct Logs {
     pub systems: usize,
 }
 
-/// The gaps in `timelines`, per file and per system.
+/// The gaps in `timelines`, per file and per system. The events may be in
+/// any order; in input order (as a scan finds them, before it sorts them
+/// into timelines) each source's times come in runs and sort cheaply.
 pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
     let mut gaps = Gaps::default();
     if !config.enabled || timelines.events.is_empty() {
@@ -242,11 +244,13 @@ fn judge(
     if times.is_empty() {
         return;
     }
-    // (Rayon's sort on one thread is slower than the standard one.)
+    // Stable sorts, which merge runs: a source's times come in runs when
+    // the events are in input order (one per file, or per file for a
+    // system). (Rayon's sort on one thread is slower than the standard.)
     if rayon::current_num_threads() > 1 {
-        times.par_sort_unstable();
+        times.par_sort();
     } else {
-        times.sort_unstable();
+        times.sort();
     }
     // A system is judged over the whole logs' span (it may be silent at
     // either end); a file over its own.

@@ -198,9 +198,22 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
     }
 
     phases.end("read and parse");
-    let (events, mut tables) = merge(batches, &mut phases)?;
+    let (mut events, mut tables) = merge(batches, &mut phases)?;
     tables.origins = origins;
     let paths: Vec<String> = inputs.iter().map(Input::name).collect();
+    // Gaps are found while the events are still in input order: each
+    // source's times then come in runs, which its sort merges cheaply.
+    let gaps = crate::gaps::find(
+        &crate::timeline::Timelines {
+            events: &events,
+            tables: &tables,
+            paths: &paths,
+        },
+        &config.gaps,
+    );
+    phases.end("gaps");
+    sort_timelines(&mut events);
+    phases.end("sort timelines");
     let mut summary = Summary::new(
         summaries,
         all_examples,
@@ -209,14 +222,8 @@ fn scan_in_pool(config: &Config, inputs: &[Input], options: &Options) -> Result<
         &tables,
         config.input.max_rejected_share,
     );
+    summary.gaps = gaps;
     phases.end("summary");
-    let timelines = crate::timeline::Timelines {
-        events: &events,
-        tables: &tables,
-        paths: &paths,
-    };
-    summary.gaps = crate::gaps::find(&timelines, &config.gaps);
-    phases.end("gaps");
     Ok(Scan {
         events,
         tables,
@@ -1319,7 +1326,7 @@ fn fits_in_key(t0: Millis, t1: Millis) -> bool {
 }
 
 /// Merges batches (in input order) into one event vector with global
-/// symbols, then sorts it into timelines.
+/// symbols, in input order (the caller sorts it into timelines).
 fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>, Tables)> {
     let locals: Vec<&Tables> = batches.iter().map(|(_, b)| &b.tables).collect();
     let (mut tables, maps) = Tables::merge(&locals);
@@ -1363,8 +1370,6 @@ fn merge(batches: Vec<(u64, Batch)>, phases: &mut Phases) -> Result<(Vec<Event>,
         events.extend_from_slice(&batch.events);
     }
     phases.end("remap events");
-    sort_timelines(&mut events);
-    phases.end("sort timelines");
     Ok((events, tables))
 }
 
