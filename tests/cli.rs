@@ -50,9 +50,9 @@ fn timings_name_every_stage_even_when_quiet() {
             "read and parse",
             "merge tables",
             "remap events",
+            "gaps",
             "sort timelines",
             "summary",
-            "gaps",
             "detect"
         ],
         "{stderr}"
