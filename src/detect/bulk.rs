@@ -1,6 +1,7 @@
 //! Bulk sequential reads: `sequential-read`, `paged-search`,
 //! `distinct-volume`, `export-volume`, `byte-volume`.
 
+use super::window::most_in_window;
 use super::{episodes, window_name, Context, RecordSpace};
 use crate::event::Tables;
 use crate::event::{Action, Event, Record};
@@ -365,16 +366,18 @@ fn paged_search(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 
 fn distinct_volume(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.distinct_volume;
+    let read = |e: &Event| is_read(e) && e.record.is_some();
+    let mut reads: Option<Vec<usize>> = None;
     for (window, limit) in [
         (c.window, c.max_records),
         (c.long_window, c.long_max_records),
     ] {
-        let reads: Vec<usize> = (0..events.len())
-            .filter(|&i| is_read(&events[i]) && events[i].record.is_some())
-            .collect();
-        if (reads.len() as u64) < limit || limit == 0 {
+        // No window reads `limit` records: none reads that many distinct.
+        if limit == 0 || most_in_window(events, window * 1000, read) < limit {
             continue;
         }
+        let reads: &[usize] =
+            reads.get_or_insert_with(|| (0..events.len()).filter(|&i| read(&events[i])).collect());
         // Sliding window over the reads, counting distinct (system, record).
         let mut counts: HashMap<(u16, Record), u32> = HashMap::new();
         let mut left = 0;

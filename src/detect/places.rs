@@ -59,9 +59,13 @@ pub fn detect(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let mut marked: Vec<Event> = events.to_vec();
     let mut any = false;
     for i in 1..events.len() {
-        let (a, b) = (place(&events[i - 1]), place(&events[i]));
-        let switch =
-            events[i].time - events[i - 1].time <= c.tolerance * 1000 && a.0 != b.0 && a.1 != b.1;
+        // The cheap tests first: most neighbours are far apart in time or
+        // share their client (so their network and agent).
+        let (x, y) = (&events[i - 1], &events[i]);
+        let switch = y.time - x.time <= c.tolerance * 1000 && x.client != y.client && {
+            let (a, b) = (place(x), place(y));
+            a.0 != b.0 && a.1 != b.1
+        };
         marked[i].rows = switch as u32;
         any |= switch;
     }

@@ -9,6 +9,7 @@
 //! crawl. Every rule here reads one identity's timeline only, so it gives
 //! the same findings whatever the partition.
 
+use super::window::most_in_window;
 use super::{window_name, Context};
 use crate::event::{Event, Record};
 use crate::finding::{duration, group, Family, Finding, RuleId, Severity};
@@ -57,13 +58,22 @@ struct Stretch {
 /// Stretches where, over a sliding `window` of time, `fires(distinct keys,
 /// keyed events, all events)` holds; the peak is the most distinct keys.
 /// Windows that share an event join one stretch. One pass, two pointers.
+///
+/// Every rule here fires only at `min_distinct` or more distinct keys in a
+/// window; a window holds no more distinct keys than keyed events, so a
+/// timeline whose windows never hold `min_distinct` keyed events is passed
+/// over by a count alone, without hashing a key (most timelines).
 fn distinct_stretches<K: Hash + Eq + Copy>(
     events: &[Event],
     window: Millis,
+    min_distinct: u64,
     key: impl Fn(&Event) -> Option<K>,
     fires: impl Fn(u64, u64, u64) -> bool,
 ) -> Vec<Stretch> {
     let mut out: Vec<Stretch> = Vec::new();
+    if most_in_window(events, window, |e| key(e).is_some()) < min_distinct {
+        return out;
+    }
     let mut counts: HashMap<K, u32> = HashMap::new();
     let (mut left, mut keyed) = (0, 0u64);
     for right in 0..events.len() {
@@ -126,7 +136,7 @@ fn crawl(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
         if (events.len() as u64) < limit {
             continue;
         }
-        for s in distinct_stretches(events, window * 1000, page, |d, _, _| d >= limit) {
+        for s in distinct_stretches(events, window * 1000, limit, page, |d, _, _| d >= limit) {
             let peak = &events[s.peak_first..=s.peak_last];
             let span = peak[peak.len() - 1].time - peak[0].time;
             let mut f = ctx.finding(
@@ -167,7 +177,7 @@ fn probing(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let fires = |distinct: u64, keyed: u64, all: u64| {
         distinct >= c.min_targets && keyed as f64 >= c.min_share * all as f64
     };
-    for s in distinct_stretches(events, c.window * 1000, target, fires) {
+    for s in distinct_stretches(events, c.window * 1000, c.min_targets, target, fires) {
         let peak = &events[s.peak_first..=s.peak_last];
         let refusals = peak.iter().filter(|e| refused(e)).count() as u64;
         let share = refusals as f64 / peak.len() as f64;
@@ -324,7 +334,9 @@ fn scripted_client(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
 fn agent_rotation(events: &[Event], ctx: &Context, out: &mut Vec<Finding>) {
     let c = &ctx.rules.agent_rotation;
     let agent = |e: &Event| Some(ctx.tables.client(e.client).agent);
-    for s in distinct_stretches(events, c.window * 1000, agent, |d, _, _| d >= c.max_agents) {
+    for s in distinct_stretches(events, c.window * 1000, c.max_agents, agent, |d, _, _| {
+        d >= c.max_agents
+    }) {
         let peak = &events[s.peak_first..=s.peak_last];
         let mut f = ctx.finding(
             RuleId::AgentRotation,

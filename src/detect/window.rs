@@ -60,6 +60,24 @@ pub fn episodes(
     out
 }
 
+/// The most events that `keep` holds for in any one window of `window`
+/// (the windows of [`episodes`]: those ending at each event). A window
+/// holds no more distinct keys than events, so a rule that needs `n`
+/// distinct keys in a window can pass over a timeline whose count never
+/// reaches `n` without hashing a key.
+pub fn most_in_window(events: &[Event], window: Millis, keep: impl Fn(&Event) -> bool) -> u64 {
+    let (mut left, mut inside, mut most) = (0, 0u64, 0u64);
+    for right in 0..events.len() {
+        inside += keep(&events[right]) as u64;
+        while events[right].time - events[left].time >= window {
+            inside -= keep(&events[left]) as u64;
+            left += 1;
+        }
+        most = most.max(inside);
+    }
+    most
+}
+
 /// A window length for messages: `1h`, `10m`, `1d`.
 pub fn window_name(secs: i64) -> String {
     match secs {
@@ -86,5 +104,27 @@ mod tests {
         assert_eq!((eps[0].start, eps[0].end, eps[0].peak), (0, 3, 3));
         assert_eq!((eps[1].start, eps[1].end, eps[1].peak), (3, 7, 4));
         assert!(episodes(&ev, 10_000, 5, |_| 1).is_empty());
+    }
+
+    #[test]
+    fn most_in_window_is_the_episodes_peak() {
+        let ev: Vec<Event> = [0, 1, 2, 100, 101, 102, 103, 109, 110, 500]
+            .iter()
+            .map(|&s| read(s, 1))
+            .collect();
+        for window in [1, 1_000, 5_000, 10_000, 10_001, 1_000_000] {
+            let peak = episodes(&ev, window, 1, |_| 1)
+                .iter()
+                .map(|ep| ep.peak)
+                .max();
+            assert_eq!(
+                Some(most_in_window(&ev, window, |_| true)),
+                peak,
+                "{window}"
+            );
+        }
+        // Only the kept events count: every other second.
+        assert_eq!(most_in_window(&ev, 10_000, |e| e.time % 2_000 == 0), 2);
+        assert_eq!(most_in_window(&[], 10_000, |_| true), 0);
     }
 }
