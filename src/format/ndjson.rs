@@ -79,7 +79,6 @@ impl Node {
                 Some(_) => {} // the first mapping of a key wins
                 None => self.keys.push((key.into(), Target::Field(field))),
             }
-            self.index();
             return;
         }
         let idx = pos.unwrap_or_else(|| {
@@ -89,6 +88,15 @@ impl Node {
         });
         if let Target::Nested(node) = &mut self.keys[idx].1 {
             node.insert(&path[1..], field);
+        }
+    }
+
+    /// Indexes this node and every node under it, once all keys are in.
+    fn index_all(&mut self) {
+        for (_, target) in &mut self.keys {
+            if let Target::Nested(node) = target {
+                node.index_all();
+            }
         }
         self.index();
     }
@@ -153,6 +161,7 @@ impl Parser {
                 root.insert(&path, *field);
             }
         }
+        root.index_all();
         Parser { root }
     }
 
@@ -164,6 +173,7 @@ impl Parser {
             let path: Vec<&str> = name.split('.').collect();
             root.insert(&path, *field);
         }
+        root.index_all();
         Parser { root }
     }
 
