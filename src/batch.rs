@@ -207,6 +207,17 @@ impl Batch {
         }
     }
 
+    /// Ends the batch's parsing: frees its growth slack and scratch
+    /// buffers, which would otherwise stay until the merge (memory is
+    /// budgeted at the event size, not twice it, and a scan of many small
+    /// files holds a batch per file). Lines may still be added after, at
+    /// the cost of growing them again.
+    pub fn seal(&mut self) {
+        self.events.shrink_to_fit();
+        self.scratch = Scratch::default();
+        self.repeats = Repeats::default();
+    }
+
     /// Parses whole lines (the last may lack its newline) into events.
     pub fn add_lines(&mut self, bytes: &[u8], parser: &Parser, rules: &Rules, file: u32) {
         self.add_lines_as(bytes, parser, rules, file, parser.comments());

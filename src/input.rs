@@ -98,7 +98,7 @@ pub fn resolve(names: &[String]) -> (Vec<Input>, Vec<Error>) {
 
 /// An opened input.
 pub enum Source {
-    /// A regular file, memory-mapped.
+    /// A regular file held whole: memory-mapped, or read when small.
     Mapped(Map),
     /// Anything read front to back; for a plain regular file, read no
     /// further than its size at open, which the [`Extent`] keeps.
@@ -200,8 +200,10 @@ fn compression(path: &Path, magic: &[u8]) -> Compression {
 }
 
 impl Source {
-    /// Opens an input; maps regular uncompressed files when `mmap` is set.
-    pub fn open(input: &Input, mmap: bool) -> Result<Source> {
+    /// Opens an input. With `map_from`, a regular uncompressed file is held
+    /// whole: mapped when it has at least `map_from` bytes, else read into
+    /// memory. `None` streams everything.
+    pub fn open(input: &Input, map_from: Option<u64>) -> Result<Source> {
         let path = match input {
             Input::Stdin => return Ok(Source::Stream(Box::new(io::stdin()), None)),
             Input::Path(p) => p,
@@ -234,10 +236,20 @@ impl Source {
                     zstd::stream::read::Decoder::new(file).map_err(|e| Error::io(path, &e))?;
                 Ok(Source::Stream(Box::new(Blocks::new(decoder)), None))
             }
-            Compression::None if mmap && meta.is_file() && meta.len() > 0 => {
-                match Map::new(&file, meta.len()) {
+            Compression::None if meta.is_file() && meta.len() > 0 && map_from.is_some() => {
+                let len = meta.len();
+                // A small file is read whole instead (one chunk either way).
+                let map = if map_from.is_some_and(|n| len < n) {
+                    Map::read(&file, len).ok()
+                } else {
+                    Map::new(&file, len)
+                };
+                match map {
                     Some(map) => Ok(Source::Mapped(map)),
-                    None => Ok(stream_to_size(file, meta.len())),
+                    None => {
+                        io::Seek::rewind(&mut file).map_err(|e| Error::io(path, &e))?;
+                        Ok(stream_to_size(file, len))
+                    }
                 }
             }
             // (A regular file of size 0 may still read as something, as
@@ -317,16 +329,26 @@ pub fn install_sigbus_guard() {
     guard::install();
 }
 
-/// A memory-mapped file under the SIGBUS guard.
+/// A regular file held whole in memory: memory-mapped under the SIGBUS
+/// guard, or, when it is small, read into a buffer (see
+/// [`Source::open`]). Either way the scan reads it as one byte slice.
 pub struct Map {
-    // Field order matters: fields drop in order, so the guard unregisters
-    // the range before the map unmaps it. The other way round, another
-    // mapping could take the address in between and the handler would
-    // paper over its faults.
-    guard: guard::Guard,
-    map: memmap2::Mmap,
+    body: Body,
     len: u64,
     file: File,
+}
+
+enum Body {
+    Mapped {
+        // Field order matters: fields drop in order, so the guard
+        // unregisters the range before the map unmaps it. The other way
+        // round, another mapping could take the address in between and the
+        // handler would paper over its faults.
+        guard: guard::Guard,
+        map: memmap2::Mmap,
+    },
+    /// The bytes read at open (fewer than the length if the file shrank).
+    Read(Vec<u8>),
 }
 
 impl Map {
@@ -344,23 +366,41 @@ impl Map {
         let _ = map.advise(memmap2::Advice::Sequential);
         let guard = guard::Guard::register(&map)?;
         Some(Map {
-            map,
-            guard,
+            body: Body::Mapped { guard, map },
             len,
             file: file.try_clone().ok()?,
         })
     }
 
-    /// The mapped bytes.
+    /// A small file read whole: one system call, where a map costs several
+    /// and, when unmapped, a TLB flush on every core.
+    fn read(file: &File, len: u64) -> io::Result<Map> {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.take(len).read_to_end(&mut bytes)?;
+        Ok(Map {
+            body: Body::Read(bytes),
+            len,
+            file: file.try_clone()?,
+        })
+    }
+
+    /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
-        &self.map
+        match &self.body {
+            Body::Mapped { map, .. } => map,
+            Body::Read(bytes) => bytes,
+        }
     }
 
     /// Tells the kernel the process is done with `range` of the file: its
     /// pages leave this process's resident set (they stay in the page
     /// cache). Parsed chunks are released so that a scan holds its events,
     /// not a second copy of its input.
+    /// (A file read into a buffer has nothing to release.)
     pub fn release(&self, range: std::ops::Range<usize>) {
+        let Body::Mapped { map, .. } = &self.body else {
+            return;
+        };
         let page = guard::page_size();
         // Only whole pages inside the range, so neighbouring chunks that are
         // still being read keep theirs.
@@ -373,7 +413,7 @@ impl Map {
             // the range outlives this call in the scan (chunks are released
             // after they are parsed).
             unsafe {
-                let _ = self.map.unchecked_advise_range(
+                let _ = map.unchecked_advise_range(
                     memmap2::UncheckedAdvice::DontNeed,
                     start,
                     end - start,
@@ -382,11 +422,15 @@ impl Map {
         }
     }
 
-    /// How the file changed while mapped: a caught fault means it shrank;
-    /// else its size now against the mapped length.
+    /// How the file changed while mapped: a caught fault (or, for a file
+    /// read, a read that ended early) means it shrank; else its size now
+    /// against the length at open.
     pub fn change(&self) -> Change {
         let now = self.file.metadata().map(|m| m.len()).ok();
-        Change::between(self.len, self.len, now, self.guard.tripped())
+        match &self.body {
+            Body::Mapped { guard, .. } => Change::between(self.len, self.len, now, guard.tripped()),
+            Body::Read(bytes) => Change::between(self.len, bytes.len() as u64, now, false),
+        }
     }
 }
 
@@ -537,12 +581,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn small_files_are_read_whole_and_their_changes_seen() {
+        install_sigbus_guard();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.ndjson");
+        let text = b"{\"ts\":1}\n{\"ts\":2}\n";
+        std::fs::write(&path, text).unwrap();
+        let open = |map_from| Source::open(&Input::Path(path.clone()), map_from).unwrap();
+        let Source::Mapped(read) = open(Some(1 << 20)) else {
+            panic!("a small file is held whole");
+        };
+        assert!(matches!(read.body, Body::Read(_)), "under map_from: read");
+        let Source::Mapped(mapped) = open(Some(text.len() as u64)) else {
+            panic!("a file of map_from bytes is held whole");
+        };
+        assert!(
+            matches!(mapped.body, Body::Mapped { .. }),
+            "at map_from: mapped"
+        );
+        assert!(matches!(open(None), Source::Stream(..)));
+        assert_eq!((read.bytes(), read.change()), (&text[..], Change::None));
+        let file = File::options().write(true).open(&path).unwrap();
+        file.set_len(30).unwrap();
+        assert_eq!(read.change(), Change::Grew(30 - text.len() as u64));
+        file.set_len(5).unwrap();
+        assert_eq!(read.change(), Change::Shrank { now: Some(5) });
+        // What was read at open stays as it was.
+        assert_eq!(read.bytes(), &text[..]);
+    }
+
+    #[test]
     fn truncation_while_mapped_does_not_crash() {
         install_sigbus_guard();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.ndjson");
         std::fs::write(&path, vec![b'x'; 256 * 1024]).unwrap();
-        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), true).unwrap() else {
+        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), Some(0)).unwrap() else {
             panic!("a regular file is mapped");
         };
         assert_eq!(map.change(), Change::None);
@@ -591,7 +665,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.log");
         std::fs::write(&path, b"0123456789").unwrap();
-        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), true).unwrap() else {
+        let Source::Mapped(map) = Source::open(&Input::Path(path.clone()), Some(0)).unwrap() else {
             panic!("a regular file is mapped");
         };
         std::io::Write::write_all(

@@ -22,6 +22,9 @@ use rayon::prelude::*;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// The default [`Options::map_from`]: the smallest chunk of a mapped file.
+pub const MAP_FROM: u64 = 1 << 20;
+
 /// How a scan runs (not what it finds: that is the [`Config`]).
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -32,6 +35,12 @@ pub struct Options {
     pub chunk_size: usize,
     /// Map regular files (else stream everything).
     pub mmap: bool,
+    /// With `mmap`, the smallest file that is mapped; smaller ones are
+    /// read. A file under one chunk (a megabyte) gains no parallelism from
+    /// a map, and every map costs system calls and, when it is unmapped, a
+    /// TLB flush on every core: a scan of many small files spent a quarter
+    /// of its time there.
+    pub map_from: u64,
     /// Stop at the first rejected line.
     pub strict: bool,
 }
@@ -42,6 +51,7 @@ impl Default for Options {
             threads: 0,
             chunk_size: 0,
             mmap: true,
+            map_from: MAP_FROM,
             strict: false,
         }
     }
@@ -407,7 +417,7 @@ fn read_file(
             .or_else(|| Format::detect_records(head, key))
             .filter(|f| f.is_records())
     };
-    match Source::open(input, options.mmap) {
+    match Source::open(input, options.mmap.then_some(options.map_from)) {
         Err(e) => FileRead {
             error: Some(e),
             ..FileRead::new()
@@ -607,7 +617,7 @@ fn read_document_mapped(
                 };
                 add_found(&mut b, f, element, &parser, rules, index);
             }
-            b.events.shrink_to_fit();
+            b.seal();
             b
         })
         .collect();
@@ -714,7 +724,7 @@ fn read_document_stream(
         buf.drain(..(keep_from - base) as usize);
         base = keep_from;
         if batch.events.len() >= 1 << 16 {
-            batch.events.shrink_to_fit();
+            batch.seal();
             read.batches
                 .push(std::mem::replace(&mut batch, Batch::new()));
         }
@@ -988,9 +998,7 @@ fn read_mapped(
             let mut b = Batch::new();
             b.add_lines(&body[range.clone()], &parsers[i], rules, index);
             map.release(offset + range.start..offset + range.end);
-            // Growth slack would otherwise stay until the merge: memory is
-            // budgeted at the event size, not twice it.
-            b.events.shrink_to_fit();
+            b.seal();
             PROGRESS.fetch_add(range.len() as u64, Ordering::Relaxed);
             b
         })
@@ -1125,6 +1133,9 @@ fn read_stream(
         0 => 1 << 20,
         n => n.clamp(4096, 1 << 24),
     };
+    // A small file of known size is read whole (and its end seen) in one
+    // block its size, not a megabyte cleared for it.
+    let block = extent.map_or(block, |x| block.min((x.len() as usize).saturating_add(1)));
     // Past this many bytes without a line end, the line is over the limit
     // (and longer than an excerpt, so its excerpt reads as mapped input's).
     let give_up = rules.max_line().max(crate::tally::EXCERPT_BYTES) + 1;
@@ -1255,12 +1266,16 @@ fn read_stream(
         buf.drain(..complete);
         searched = 0;
         if batch.events.len() >= 1 << 16 {
-            batch.events.shrink_to_fit();
+            batch.seal();
             read.batches
                 .push(std::mem::replace(&mut batch, Batch::new()));
         }
     }
+    batch.seal();
     read.batches.push(batch);
+    // (A batch is a large struct: a small file's one batch should not
+    // hold room for three more until the merge.)
+    read.batches.shrink_to_fit();
     read
 }
 
@@ -1412,7 +1427,7 @@ mod tests {
         .unwrap();
         let options = Options::default();
         crate::input::install_sigbus_guard();
-        let source = Source::open(&input, mmap).unwrap();
+        let source = Source::open(&input, mmap.then_some(0)).unwrap();
         assert_eq!(matches!(source, Source::Mapped(_)), mmap, "mapped as asked");
         change(&std::fs::File::options().append(true).open(&path).unwrap());
         match source {

@@ -58,17 +58,24 @@ pub fn paths() -> Vec<Options> {
     scrapewatch::input::install_sigbus_guard();
     let probe = data("sample.ndjson");
     assert!(matches!(
-        scrapewatch::input::Source::open(&Input::Path(probe), true),
+        scrapewatch::input::Source::open(&Input::Path(probe), Some(0)),
         Ok(scrapewatch::input::Source::Mapped(_))
     ));
     let mut all = Vec::new();
     for threads in [1, 2, 4] {
         for chunk_size in [1, 7, 64, 1000, 4 << 20] {
-            for mmap in [true, false] {
+            // Small fixtures are mapped (`map_from` 0), streamed, and, at
+            // two chunk sizes, read whole as the default `map_from` does.
+            let mut ways = vec![(true, 0), (false, 0)];
+            if chunk_size == 7 || chunk_size == 4 << 20 {
+                ways.push((true, scrapewatch::scan::MAP_FROM));
+            }
+            for (mmap, map_from) in ways {
                 all.push(Options {
                     threads,
                     chunk_size,
                     mmap,
+                    map_from,
                     strict: false,
                 });
             }

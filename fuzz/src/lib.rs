@@ -38,6 +38,8 @@ pub fn ways() -> Vec<Options> {
         threads,
         chunk_size,
         mmap,
+        // Fuzz inputs are small: map them anyway, so the mapped path runs.
+        map_from: 0,
         strict: false,
     };
     vec![
@@ -126,6 +128,8 @@ pub fn scan_two_ways(
         threads: 1,
         chunk_size,
         mmap,
+        // Fuzz inputs are small: map them anyway, so the mapped path runs.
+        map_from: 0,
         strict: false,
     };
     scrapewatch::input::install_sigbus_guard();

@@ -82,6 +82,7 @@ impl Settings {
             chunk_size: s.chunk_size,
             mmap: s.mmap,
             strict: s.strict,
+            ..scrapewatch::Options::default()
         };
         Ok((config, s.watchlist, options))
     }

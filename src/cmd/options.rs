@@ -115,6 +115,7 @@ impl ScanOptions {
             chunk_size: self.chunk_size,
             mmap: !self.no_mmap,
             strict: self.strict,
+            ..Options::default()
         }
     }
 }
