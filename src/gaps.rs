@@ -106,68 +106,48 @@ pub fn find(timelines: &Timelines, config: &GapsConfig) -> Gaps {
     if !config.enabled || timelines.events.is_empty() {
         return gaps;
     }
-    // Files first, then systems: each kind's times are gathered, judged
-    // and dropped before the next kind's are gathered, so a scan holds the
-    // times of one kind at a time (one copy of them, not two).
-    let events = timelines.events;
-    let systems = &timelines.tables.systems;
     let mut by_file: Vec<Vec<Millis>> = vec![Vec::new(); timelines.paths.len()];
-    let mut has_events = vec![false; systems.len()];
-    let (mut first, mut last) = (Millis::MAX, Millis::MIN);
-    for e in events {
+    let mut by_system: Vec<Vec<Millis>> = vec![Vec::new(); timelines.tables.systems.len()];
+    for e in timelines.events {
         if let Some(times) = by_file.get_mut(e.file() as usize) {
             times.push(e.time);
         }
-        if let Some(seen) = has_events.get_mut(e.system() as usize) {
-            *seen = true;
-        }
-        (first, last) = (first.min(e.time), last.max(e.time));
-    }
-    let logs = Logs {
-        first,
-        last,
-        systems: has_events.iter().filter(|&&seen| seen).count(),
-    };
-    // Sources are judged in parallel (and each sorts its times in
-    // parallel), then added in order.
-    let mut judge = |mut sources: Vec<(Source, String, Vec<Millis>)>| {
-        let judged: Vec<Gaps> = sources
-            .par_iter_mut()
-            .map(|(source, name, times)| judge_source(*source, name, times, &logs, config))
-            .collect();
-        for g in judged {
-            gaps.add(g);
-        }
-    };
-    judge(
-        timelines
-            .paths
-            .iter()
-            .zip(by_file)
-            .map(|(name, times)| (Source::File, name.clone(), times))
-            .collect(),
-    );
-    let mut by_system: Vec<Vec<Millis>> = vec![Vec::new(); systems.len()];
-    for e in events {
         if let Some(times) = by_system.get_mut(e.system() as usize) {
             times.push(e.time);
         }
     }
+    let logs = Logs {
+        first: timelines.events.iter().map(|e| e.time).min().unwrap_or(0),
+        last: timelines.events.iter().map(|e| e.time).max().unwrap_or(0),
+        systems: by_system.iter().filter(|t| !t.is_empty()).count(),
+    };
     // Systems in the byte order of their names, not of their symbols
     // (which follow first appearance): an order an engine that sees each
     // system apart can give too. (It decides only between two systems
     // whose names differ in bytes but read the same as UTF-8.)
+    let systems = &timelines.tables.systems;
     let mut order: Vec<usize> = (0..by_system.len()).collect();
     order.sort_by(|&a, &b| systems.get(a as u32).cmp(systems.get(b as u32)));
-    judge(
-        order
-            .into_iter()
-            .map(|i| {
-                let times = std::mem::take(&mut by_system[i]);
-                (Source::System, systems.text(i as u32).into_owned(), times)
-            })
-            .collect(),
-    );
+    let mut by_system: Vec<Option<Vec<Millis>>> = by_system.into_iter().map(Some).collect();
+    let mut sources: Vec<(Source, String, Vec<Millis>)> = timelines
+        .paths
+        .iter()
+        .zip(by_file)
+        .map(|(name, times)| (Source::File, name.clone(), times))
+        .collect();
+    for i in order {
+        let times = by_system[i].take().unwrap_or_default();
+        sources.push((Source::System, systems.text(i as u32).into_owned(), times));
+    }
+    // Sources are judged in parallel (and each sorts its times in
+    // parallel), then added in the order above.
+    let judged: Vec<Gaps> = sources
+        .par_iter_mut()
+        .map(|(source, name, times)| judge_source(*source, name, times, &logs, config))
+        .collect();
+    for g in judged {
+        gaps.add(g);
+    }
     gaps.sort();
     gaps
 }
